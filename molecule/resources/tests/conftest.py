@@ -1,0 +1,66 @@
+"""Cluster-wide fixtures for the testinfra checks.
+
+Runs under Molecule's testinfra verifier, or with plain pytest:
+    MOLECULE_INVENTORY_FILE=<inventory> pytest molecule/resources/tests
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+def _inventory() -> str:
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+    if not inventory:
+        pytest.fail("MOLECULE_INVENTORY_FILE is not set: run through molecule verify, or export it")
+    return inventory
+
+
+@pytest.fixture(scope="session")
+def inventory() -> str:
+    return _inventory()
+
+
+@pytest.fixture(scope="session")
+def runner(inventory: str) -> AnsibleRunner:
+    return AnsibleRunner(inventory)
+
+
+def _hosts(runner: AnsibleRunner, inventory: str, pattern: str) -> dict:
+    names = set()
+    for group in pattern.split(":"):
+        names.update(runner.get_hosts(group))
+    return {
+        name: testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, inventory))
+        for name in sorted(names)
+    }
+
+
+@pytest.fixture(scope="session")
+def cluster(runner: AnsibleRunner, inventory: str) -> dict:
+    """Every host of the cluster, by inventory name."""
+    hosts = _hosts(runner, inventory, "slurmctld:slurmd")
+    assert len(hosts) >= 3, "the scenario should have a controller and at least two compute nodes"
+    return hosts
+
+
+@pytest.fixture(scope="session")
+def controller(runner: AnsibleRunner, inventory: str):
+    hosts = _hosts(runner, inventory, "slurmctld")
+    assert len(hosts) == 1
+    return next(iter(hosts.values()))
+
+
+@pytest.fixture(scope="session")
+def ephemeral_dir() -> pathlib.Path:
+    path = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+    if not path:
+        pytest.fail("MOLECULE_EPHEMERAL_DIRECTORY is not set")
+    return pathlib.Path(path)

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Install what the tests need, idempotently: the Python venv, a Docker engine, local images.
+#   scripts/bootstrap.sh [venv|engine|images|all]
+set -euo pipefail
+# shellcheck source=scripts/config.sh
+. "$(dirname "$0")/config.sh"
+
+need_root_debian() {
+  [ "$(id -u)" = 0 ] || die "$1 needs root (run as root, or provide it yourself: $2)"
+  command -v apt-get >/dev/null || die "$1 needs apt-get (Debian/Ubuntu); otherwise: $2"
+}
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  need_root_debian "installing ${missing[*]}" "apt-get install ${missing[*]}"
+  log "apt-get install ${missing[*]}"
+  if [ ! -f "$BEOWULF_CACHE/.apt-updated" ] || [ -n "$(find "$BEOWULF_CACHE/.apt-updated" -mmin +360 2>/dev/null)" ]; then
+    apt-get update -qq
+    mkdir -p "$BEOWULF_CACHE" && touch "$BEOWULF_CACHE/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+do_venv() {
+  local req="$BEOWULF_ROOT/requirements.txt" stamp="$BEOWULF_VENV/.requirements.sha256"
+  local want; want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ -x "$BEOWULF_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  log "creating $BEOWULF_VENV from requirements.txt"
+  python3 -m venv "$BEOWULF_VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  mkdir -p "$BEOWULF_CACHE"
+  "$BEOWULF_VENV/bin/pip" install -q --disable-pip-version-check -r "$req" >"$BEOWULF_CACHE/pip.log" 2>&1 \
+    || { tail -20 "$BEOWULF_CACHE/pip.log" >&2; die "pip install failed; see $BEOWULF_CACHE/pip.log"; }
+  echo "$want" > "$stamp"
+}
+
+do_engine() {
+  if docker info >/dev/null 2>&1; then return 0; fi
+  if ! command -v dockerd >/dev/null; then
+    need_root_debian "the Docker engine" "install and start a Docker engine, then re-run"
+    apt_install docker.io
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || die "Docker engine not running and not root: start dockerd (or ask an admin), then re-run"
+    mkdir -p "$BEOWULF_CACHE"
+    log "starting dockerd in the background (log: $BEOWULF_CACHE/dockerd.log)"
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl start docker || true
+    fi
+    if ! docker info >/dev/null 2>&1; then
+      nohup dockerd >"$BEOWULF_CACHE/dockerd.log" 2>&1 &
+    fi
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s; see $BEOWULF_CACHE/dockerd.log"
+  fi
+}
+
+build_image() {  # build_image NAME SUITE
+  local name=$1 suite=$2
+  local have
+  have=$(docker image inspect -f '{{ index .Config.Labels "beowulf.include" }}' "$name" 2>/dev/null || true)
+  if [ "$have" = "$BEOWULF_IMAGE_STAMP" ]; then return 0; fi
+  apt_install debootstrap
+  local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/beowulf-rootfs.XXXXXX")
+  local mirror; mirror=$(beowulf_mirror)
+  log "building $name: debootstrap $suite from $mirror (about a minute)"
+  if ! debootstrap --variant=minbase --include="$BEOWULF_IMAGE_INCLUDE" "$suite" "$dir" "$mirror" \
+      >"$BEOWULF_CACHE/debootstrap-$suite.log" 2>&1; then
+    rm -rf "$dir"; die "debootstrap $suite failed; see $BEOWULF_CACHE/debootstrap-$suite.log"
+  fi
+  # A container image: no machine-id (systemd makes one per container); package lists kept.
+  : > "$dir/etc/machine-id"
+  rm -rf "$dir"/var/cache/apt/archives/*.deb
+  tar -C "$dir" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' \
+    -c "LABEL beowulf.include=$BEOWULF_IMAGE_STAMP" - "$name" >/dev/null
+  docker image prune -f --filter "label=beowulf.include" >/dev/null  # the replaced build
+  rm -rf "$dir"
+}
+
+do_images() {
+  do_engine
+  mkdir -p "$BEOWULF_CACHE"
+  build_image "$BEOWULF_IMAGE_DEBIAN12" bookworm
+  build_image "$BEOWULF_IMAGE_DEBIAN13" trixie
+}
+
+case "${1:-all}" in
+  venv) do_venv ;;
+  engine) do_engine ;;
+  images) do_images ;;
+  all) do_venv; do_engine; do_images ;;
+  *) die "usage: $0 [venv|engine|images|all]" ;;
+esac

@@ -1,0 +1,62 @@
+"""The collection builds, installs offline into an empty path, and documents itself."""
+
+from __future__ import annotations
+
+import tarfile
+
+import pytest
+
+from helpers import ROOT, VENV_BIN, run_logged, tail
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    build = run_logged("galaxy-build", [str(VENV_BIN / "ansible-galaxy"), "collection", "build",
+                                        "--output-path", str(out), str(ROOT)])
+    assert build.returncode == 0, tail(build.stdout)
+    tarball = out / "beowulf-slurm-0.1.0.tar.gz"
+    assert tarball.exists()
+    dest = tmp_path_factory.mktemp("collections")
+    install = run_logged("galaxy-install", [str(VENV_BIN / "ansible-galaxy"), "collection", "install",
+                                            "--no-deps", "--offline", "-p", str(dest), str(tarball)],
+                         cwd=dest, ANSIBLE_COLLECTIONS_PATH=str(dest))
+    assert install.returncode == 0, tail(install.stdout)
+    assert (dest / "ansible_collections" / "beowulf" / "slurm" / "MANIFEST.json").exists(), tail(install.stdout)
+    return tarball, dest
+
+
+def test_tarball_holds_the_collection_and_nothing_local(installed):
+    tarball = installed[0]
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    assert "roles/munge/tasks/main.yml" in names
+    assert "plugins/modules/munge_key.py" in names
+    assert "playbooks/site.yml" in names
+    assert "meta/runtime.yml" in names
+    for unwanted in (".venv", ".cache", ".git", "molecule", "collections", "scripts"):
+        assert not any(n == unwanted or n.startswith(unwanted + "/") for n in names), unwanted
+
+
+def _doc(dest, *args):
+    # Run from the install path so nothing of the clone (ansible.cfg, collections/) is seen.
+    return run_logged("ansible-doc-" + args[-1].replace(".", "-"), [str(VENV_BIN / "ansible-doc"), *args],
+                      cwd=dest, ANSIBLE_COLLECTIONS_PATH=str(dest))
+
+
+def test_ansible_doc_documents_the_munge_role(installed):
+    dest = installed[1]
+    proc = _doc(dest, "-t", "role", "beowulf.slurm.munge")
+    assert proc.returncode == 0, tail(proc.stdout)
+    for option in ("munge_key", "munge_key_rotate", "munge_key_size"):
+        assert option in proc.stdout
+
+
+def test_ansible_doc_documents_the_module_and_filter(installed):
+    dest = installed[1]
+    module = _doc(dest, "beowulf.slurm.munge_key")
+    assert module.returncode == 0 and "regenerate" in module.stdout, tail(module.stdout)
+    flt = _doc(dest, "-t", "filter", "beowulf.slurm.munge_key_error")
+    assert flt.returncode == 0 and "never contains the key" in flt.stdout, tail(flt.stdout)
