@@ -20,10 +20,10 @@ venv:
 	scripts/bootstrap.sh venv
 
 test: bootstrap
-	$(PYTEST) tests
+	$(PYTEST)
 
 unit: venv
-	$(PYTEST) -m unit tests/unit
+	$(PYTEST) tests/unit
 
 static: venv
 	$(PYTEST) tests/static

@@ -35,6 +35,8 @@ def test_tarball_holds_the_collection_and_nothing_local(installed):
     assert "roles/munge/tasks/main.yml" in names
     assert "plugins/modules/munge_key.py" in names
     assert "playbooks/site.yml" in names
+    assert "playbooks/verify.yml" in names
+    assert "roles/slurm/meta/argument_specs.yml" in names
     assert "meta/runtime.yml" in names
     for unwanted in (".venv", ".cache", ".git", "molecule", "collections", "scripts"):
         assert not any(n == unwanted or n.startswith(unwanted + "/") for n in names), unwanted
@@ -52,6 +54,18 @@ def test_ansible_doc_documents_the_munge_role(installed):
     assert proc.returncode == 0, tail(proc.stdout)
     for option in ("munge_key", "munge_key_rotate", "munge_key_size"):
         assert option in proc.stdout
+
+
+def test_ansible_doc_documents_the_slurm_role_and_its_plugins(installed):
+    dest = installed[1]
+    role = _doc(dest, "-t", "role", "beowulf.slurm.slurm")
+    assert role.returncode == 0, tail(role.stdout)
+    for option in ("slurm_config_overrides", "slurm_partitions", "slurm_reserve_little_cores"):
+        assert option in role.stdout
+    module = _doc(dest, "beowulf.slurm.cpu_topology")
+    assert module.returncode == 0 and "sysfs_root" in module.stdout, tail(module.stdout)
+    flt = _doc(dest, "-t", "filter", "beowulf.slurm.slurm_cluster_config")
+    assert flt.returncode == 0 and "config_overrides" in flt.stdout, tail(flt.stdout)
 
 
 def test_ansible_doc_documents_the_module_and_filter(installed):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 import tempfile
 from dataclasses import dataclass
 
@@ -31,7 +32,8 @@ def run(playbook: str, inventory: str, extravars: dict | None = None, verbosity:
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_FORCE_COLOR": "0",
-            "PATH": os.environ.get("PATH", ""),
+            # ansible-playbook from the same venv as this interpreter.
+            "PATH": "%s:%s" % (os.path.dirname(sys.executable), os.environ.get("PATH", "")),
         }
         result = ansible_runner.run(
             private_data_dir=private,

@@ -1,0 +1,176 @@
+"""Slurm as a user would check it: nodes idle, jobs run on every node inside their cgroups,
+MPI across nodes, one slurm.conf everywhere, the RK1 node idle only thanks to config_overrides,
+bad input refused before anything changes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+
+import pytest
+
+import playbook
+
+
+def wait_for(check, timeout=90, interval=2):
+    """Poll ``check`` until it returns a truthy value; return the last value."""
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = check()
+    return value
+
+
+@pytest.fixture(scope="module")
+def compute(runner, inventory):
+    import testinfra
+    names = sorted(runner.get_hosts("slurmd"))
+    return {n: testinfra.get_host("ansible://%s?ansible_inventory=%s" % (n, inventory)) for n in names}
+
+
+def node_states(controller) -> dict:
+    out = controller.check_output("sinfo -h -N -o '%N %T'")
+    return dict(line.split() for line in out.splitlines() if line.strip())
+
+
+def all_idle(controller, compute):
+    states = node_states(controller)
+    return states if len(states) == len(compute) and set(states.values()) == {"idle"} else None
+
+
+def show_node(controller, name) -> str:
+    return controller.check_output("scontrol show node %s" % name)
+
+
+def rk1_node(compute):
+    """The compute node that presents RK1 topology (the scenario's host_vars)."""
+    for name, host in compute.items():
+        if host.file("/opt/beowulf/topology").is_directory:
+            return name, host
+    pytest.fail("no compute node presents a captured RK1 tree")
+
+
+def test_every_node_is_idle(controller, compute):
+    assert wait_for(lambda: all_idle(controller, compute)), node_states(controller)
+
+
+def test_services_enabled(controller, compute):
+    assert controller.service("slurmctld").is_enabled and controller.service("slurmctld").is_running
+    for name, host in compute.items():
+        assert host.service("slurmd").is_enabled and host.service("slurmd").is_running, name
+
+
+def test_slurm_conf_is_identical_everywhere(cluster):
+    sums = {n: hashlib.sha256(h.file("/etc/slurm/slurm.conf").content).hexdigest() for n, h in cluster.items()}
+    assert len(set(sums.values())) == 1, sums
+    cgroup = {n: hashlib.sha256(h.file("/etc/slurm/cgroup.conf").content).hexdigest() for n, h in cluster.items()}
+    assert len(set(cgroup.values())) == 1, cgroup
+
+
+def test_srun_reaches_every_compute_node(controller, compute):
+    count = len(compute)
+    out = controller.check_output("srun -N%d hostname" % count)
+    names = out.split()
+    assert len(names) == count and len(set(names)) == count, out
+    assert set(names) == {h.check_output("hostname -s") for h in compute.values()}
+
+
+def test_sbatch_job_completes(controller):
+    job = controller.run("sbatch --wait --parsable -N1 --wrap 'sleep 1; hostname'")
+    assert job.rc == 0, job.stderr
+    job_id = job.stdout.strip().split(";")[0]
+    info = controller.check_output("scontrol show job %s", job_id)
+    assert "JobState=COMPLETED" in info, info
+
+
+# Prints the task's memory cgroup and the limit on its step (the task's parent): Slurm
+# sets the limit on the job and step cgroups. Handles cgroup v1 and v2 hosts.
+CGROUP_PROBE = (
+    "if [ -f /sys/fs/cgroup/cgroup.controllers ]; then "
+    "p=$(cut -d: -f3 /proc/self/cgroup); echo $p; cat /sys/fs/cgroup${p%/task_*}/memory.max; "
+    "else p=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup); echo $p; "
+    "cat /sys/fs/cgroup/memory${p%/task_*}/memory.limit_in_bytes; fi"
+)
+
+
+def test_job_step_runs_in_its_cgroup_with_the_memory_limit(controller, compute):
+    for name in compute:
+        out = controller.check_output("srun -N1 -w %s --mem=123M sh -c %s", name, CGROUP_PROBE)
+        path, limit = out.split()
+        assert "slurm" in path and re.search(r"job_\d+", path) and "step_0" in path, out
+        assert int(limit) == 123 * 1024 * 1024, out
+
+
+def test_mpi_allreduce_across_every_compute_node(controller, compute):
+    count = len(compute)
+    program = ("from mpi4py import MPI; c = MPI.COMM_WORLD; "
+               "print(MPI.Get_processor_name(), c.Get_size(), c.allreduce(c.Get_rank() + 1))")
+    out = controller.check_output("srun --mpi=pmix -N%d -n%d python3 -c " % (count, count) + "%s", program)
+    lines = [line.split() for line in out.splitlines()]
+    expected = count * (count + 1) // 2
+    assert len(lines) == count, out
+    assert {line[0] for line in lines} == set(compute), out
+    assert all(line[1] == str(count) and line[2] == str(expected) for line in lines), out
+
+
+def test_rk1_node_gets_a_full_8_cpu_line_and_config_overrides(controller, compute):
+    name, _host = rk1_node(compute)
+    conf = controller.file("/etc/slurm/slurm.conf").content_string
+    line = next(l for l in conf.splitlines() if l.startswith("NodeName=%s " % name))
+    params = dict(p.split("=", 1) for p in line.split()[1:])
+    assert params["CPUs"] == "8"
+    assert int(params["SocketsPerBoard"]) * int(params["CoresPerSocket"]) * int(params["ThreadsPerCore"]) == 8
+    assert re.search(r"^SlurmdParameters=.*config_overrides", conf, re.M), "auto should turn overrides on"
+    node = show_node(controller, name)
+    assert "CPUTot=8" in node and re.search(r"State=IDLE\b", node), node
+
+
+def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
+    cases = {
+        "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
+                             "slurm_partitions[0].nodes names hosts that are not in group slurmd: no-such-node"),
+        "slurm_config": ({"slurm_config": {"MpiDefault": {"nested": 1}}},
+                         "slurm_config.MpiDefault must be a string or a number"),
+        "slurm_config_overrides": ({"slurm_config_overrides": "sometimes"},
+                                   "slurm_config_overrides must be one of auto, true, false"),
+        "CpuSpecList": ({"slurm_reserve_little_cores": True, "slurm_config": {"TaskPlugin": "task/affinity"}},
+                        "needs TaskPlugin with task/cgroup"),
+    }
+    before = {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()}
+    pid = controller.check_output("systemctl show -p MainPID --value slurmctld")
+    for label, (extravars, message) in cases.items():
+        result = playbook.run("site.yml", inventory, extravars)
+        assert result.rc != 0, label
+        assert message in result.output, (label, result.output[-2000:])
+        assert result.changed() == 0, label
+    assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
+    assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
+
+
+def test_without_config_overrides_the_rk1_node_is_invalid(controller, compute, inventory):
+    """The policy matters: with overrides off, the 8-CPU line on 2 real CPUs is rejected."""
+    name, _host = rk1_node(compute)
+    off = playbook.run("site.yml", inventory, {"slurm_config_overrides": False})
+    assert off.rc == 0, off.output[-3000:]
+    assert "config_overrides" not in controller.file("/etc/slurm/slurm.conf").content_string
+
+    def rejected():
+        node = show_node(controller, name)
+        return node if "Low socket*core*thread count" in node and re.search(r"State=\S*(INVAL|DRAIN)", node) else None
+
+    assert wait_for(rejected, timeout=60), show_node(controller, name)
+
+    back = playbook.run("site.yml", inventory)
+    assert back.rc == 0, back.output[-3000:]
+    assert wait_for(lambda: all_idle(controller, compute)), node_states(controller)
+    again = playbook.run("site.yml", inventory)
+    assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
+
+
+def test_the_users_smoke_playbook_passes_and_changes_nothing(inventory):
+    result = playbook.run("verify.yml", inventory)
+    assert result.rc == 0, result.output[-3000:]
+    assert result.changed() == 0
+    assert "MPI (host rank size sum)" in result.output

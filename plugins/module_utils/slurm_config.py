@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, beowulf.slurm developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""slurm.conf and cgroup.conf from settings, node facts and partitions.
+
+Plain Python, no Ansible imports; the ``slurm_cluster_config`` filter is a thin shell around
+:func:`build_cluster_config`. Every problem is reported as a message that names the variable
+to fix, so a play can stop before it changes anything.
+"""
+
+from __future__ import annotations
+
+import re
+
+KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+NODE_PARAMS = ("CPUs", "Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore", "RealMemory")
+OVERRIDES_CHOICES = ("auto", "true", "false")
+HEADER = (
+    "# Managed by Ansible (beowulf.slurm). Local edits are overwritten: set %s instead.\n"
+)
+
+
+def _is_value(value: object) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def settings_errors(settings: object, name: str) -> list[str]:
+    """Problems with a key=value settings dict (``None`` values mean: remove the key)."""
+    if not isinstance(settings, dict):
+        return ["%s must be a dictionary of Slurm keys, got %s" % (name, type(settings).__name__)]
+    errors = []
+    for key, value in settings.items():
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            errors.append("%s: key %r is not a Slurm parameter name" % (name, key))
+        elif value is not None and not _is_value(value):
+            errors.append("%s.%s must be a string or a number, got %s" % (name, key, type(value).__name__))
+        elif isinstance(value, str) and ("\n" in value or "\r" in value):
+            errors.append("%s.%s must be one line" % (name, key))
+    return errors
+
+
+def merge(defaults: dict, overrides: dict) -> dict:
+    """Defaults overridden key by key; a ``None`` override removes the key."""
+    merged = dict(defaults)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _render_value(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render_settings(settings: dict) -> str:
+    return "".join("%s=%s\n" % (key, _render_value(value)) for key, value in settings.items()
+                   if value is not None)
+
+
+def overrides_policy(value: object) -> str | None:
+    """Normalise ``slurm_config_overrides`` to auto/true/false, or None when invalid."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.strip().lower() in OVERRIDES_CHOICES + ("yes", "no", "on", "off"):
+        text = value.strip().lower()
+        return {"yes": "true", "on": "true", "no": "false", "off": "false"}.get(text, text)
+    return None
+
+
+def _list_of_plugins(value: object) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _yes(value: object) -> bool:
+    return str(value).strip().lower() in ("yes", "true", "1")
+
+
+def build_cluster_config(cluster: dict) -> dict:
+    """Validate everything and render both files.
+
+    ``cluster`` keys: ``controller`` (dict: name, hostname, addr), ``nodes`` (list of dicts:
+    name, hostname, topology (the ``cpu_topology`` facts), cpu_spec_list, addr),
+    ``config_defaults``, ``config``, ``cgroup_defaults``, ``cgroup``, ``partitions``,
+    ``default_partition``, ``config_overrides``, ``reserve_little_cores``, ``extra_settings``
+    (computed settings such as TmpFS, applied between defaults and the user's config).
+
+    Returns ``errors`` (list of messages) and, when there are none, ``slurm_conf``,
+    ``cgroup_conf``, ``config_overrides`` (bool) and ``nodes`` (name -> line).
+    """
+    errors: list[str] = []
+    errors += settings_errors(cluster.get("config", {}), "slurm_config")
+    errors += settings_errors(cluster.get("cgroup", {}), "slurm_cgroup_config")
+    policy = overrides_policy(cluster.get("config_overrides", "auto"))
+    if policy is None:
+        errors.append("slurm_config_overrides must be one of auto, true, false; got %r"
+                      % (cluster.get("config_overrides"),))
+
+    controller = cluster.get("controller") or {}
+    if not controller.get("hostname"):
+        errors.append("the controller (group slurmctld) has no topology facts; it must be part of the play")
+
+    nodes = cluster.get("nodes") or []
+    if not nodes:
+        errors.append("group slurmd is empty: there is no compute node to configure")
+    by_name: dict[str, dict] = {}
+    for node in nodes:
+        if not node.get("topology"):
+            errors.append("compute node %s has no topology facts; it must be part of the play"
+                          " (beowulf.slurm.cpu_topology runs on every host)" % node.get("name"))
+            continue
+        by_name[node["name"]] = node
+
+    partitions = cluster.get("partitions") or []
+    if not isinstance(partitions, list):
+        errors.append("slurm_partitions must be a list of partitions")
+        partitions = []
+    if not partitions:
+        partitions = [{"name": cluster.get("default_partition") or "main", "default": True}]
+    seen_partitions = set()
+    resolved_partitions = []
+    for index, part in enumerate(partitions):
+        label = "slurm_partitions[%d]" % index
+        if not isinstance(part, dict) or not NAME_RE.match(str(part.get("name", ""))):
+            errors.append("%s needs a name made of letters, digits, '-' and '_'" % label)
+            continue
+        if part["name"] in seen_partitions:
+            errors.append("%s: partition %s is defined twice" % (label, part["name"]))
+        seen_partitions.add(part["name"])
+        members = part.get("nodes")
+        if members is None:
+            members = [n["name"] for n in nodes]
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            errors.append("%s.nodes must be a list of inventory host names" % label)
+            continue
+        unknown = [m for m in members if m not in {n.get("name") for n in nodes}]
+        if unknown:
+            errors.append("%s.nodes names hosts that are not in group slurmd: %s"
+                          % (label, ", ".join(unknown)))
+            continue
+        if not members:
+            errors.append("%s.nodes is empty" % label)
+            continue
+        options = part.get("options", {})
+        errors += settings_errors(options, "%s.options" % label)
+        resolved_partitions.append((part, members, options if isinstance(options, dict) else {}))
+    hostnames: dict[str, str] = {}
+    for name, node in by_name.items():
+        hostname = node["topology"].get("hostname") or name
+        if hostname in hostnames:
+            errors.append("compute nodes %s and %s have the same host name %s; Slurm needs unique"
+                          " node names" % (hostnames[hostname], name, hostname))
+        hostnames[hostname] = name
+    if resolved_partitions and sum(1 for p, _m, _o in resolved_partitions if p.get("default")) > 1:
+        errors.append("slurm_partitions: more than one partition has default: true")
+
+    config = merge(merge(cluster.get("config_defaults", {}), cluster.get("extra_settings", {})),
+                   cluster.get("config", {}))
+    cgroup = merge(cluster.get("cgroup_defaults", {}), cluster.get("cgroup", {}))
+
+    reserve = bool(cluster.get("reserve_little_cores"))
+    node_lines: dict[str, str] = {}
+    spec_nodes = []
+    heterogeneous = []
+    for name, node in by_name.items():
+        topo = node["topology"]
+        definition = topo.get("slurm") or {}
+        missing = [p for p in NODE_PARAMS if p not in definition]
+        if missing:
+            errors.append("compute node %s: topology facts lack %s" % (name, ", ".join(missing)))
+            continue
+        if topo.get("heterogeneous"):
+            heterogeneous.append(name)
+        parts = ["NodeName=%s" % topo.get("hostname", name)]
+        if node.get("addr"):
+            parts.append("NodeAddr=%s" % node["addr"])
+        parts += ["%s=%s" % (p, definition[p]) for p in NODE_PARAMS]
+        if node.get("tmp_disk"):
+            parts.append("TmpDisk=%s" % node["tmp_disk"])
+        spec = node.get("cpu_spec_list") or (topo.get("little_cpus") if reserve else "")
+        if spec:
+            if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", str(spec)):
+                errors.append("slurm_cpu_spec_list of %s must be a CPU list such as 0-3, got %r" % (name, spec))
+            spec_nodes.append(name)
+            parts.append("CpuSpecList=%s" % spec)
+        parts.append("State=UNKNOWN")
+        node_lines[name] = " ".join(parts)
+
+    if spec_nodes:
+        tasks = _list_of_plugins(config.get("TaskPlugin"))
+        if "task/cgroup" not in tasks or not _yes(cgroup.get("ConstrainCores", "no")):
+            errors.append(
+                "CpuSpecList (slurm_cpu_spec_list / slurm_reserve_little_cores, on %s) needs "
+                "TaskPlugin with task/cgroup in slurm_config and ConstrainCores=yes in "
+                "slurm_cgroup_config; without them Slurm ignores it" % ", ".join(sorted(spec_nodes)))
+
+    overrides = policy == "true" or (policy == "auto" and bool(heterogeneous))
+    params = _list_of_plugins(config.get("SlurmdParameters"))
+    if overrides and "config_overrides" not in params:
+        params.append("config_overrides")
+    if not overrides and "config_overrides" in params:
+        params.remove("config_overrides")
+    if params:
+        config["SlurmdParameters"] = ",".join(params)
+    else:
+        config.pop("SlurmdParameters", None)
+
+    if controller.get("hostname"):
+        host = controller["hostname"]
+        config["SlurmctldHost"] = "%s(%s)" % (host, controller["addr"]) if controller.get("addr") else host
+
+    if errors:
+        return {"errors": errors}
+
+    lines = [HEADER % "slurm_config / slurm_partitions", render_settings(config), "\n# Compute nodes\n"]
+    if heterogeneous:
+        lines.append("# Heterogeneous CPUs (described as one socket of all cores): %s\n"
+                     % ", ".join(sorted(heterogeneous)))
+    lines += [node_lines[name] + "\n" for name in sorted(node_lines)]
+    lines.append("\n# Partitions\n")
+    for part, members, options in resolved_partitions:
+        hostnames = ",".join(by_name[m]["topology"].get("hostname", m) for m in members if m in by_name)
+        fields = ["PartitionName=%s" % part["name"], "Nodes=%s" % hostnames,
+                  "Default=%s" % ("YES" if part.get("default") else "NO"),
+                  "MaxTime=%s" % part.get("max_time", "INFINITE"), "State=UP"]
+        fields += ["%s=%s" % (k, _render_value(v)) for k, v in options.items() if v is not None]
+        lines.append(" ".join(fields) + "\n")
+    return {
+        "errors": [],
+        "slurm_conf": "".join(lines),
+        "cgroup_conf": HEADER % "slurm_cgroup_config" + render_settings(cgroup),
+        "config_overrides": overrides,
+        "heterogeneous_nodes": sorted(heterogeneous),
+        "nodes": node_lines,
+    }
+
+
+def node_inputs(names: list, hostvars: dict) -> list[dict]:
+    """What the builder needs of each compute host, read from Ansible's hostvars."""
+    nodes = []
+    for name in names:
+        vars_ = hostvars.get(name, {}) if hasattr(hostvars, "get") else {}
+        nodes.append({
+            "name": name,
+            "topology": vars_.get("beowulf_cpu_topology"),
+            "cpu_spec_list": vars_.get("slurm_cpu_spec_list", ""),
+            "addr": vars_.get("slurm_node_addr", ""),
+            "tmp_disk": vars_.get("slurm_tmp_disk_mb", 0),
+        })
+    return nodes

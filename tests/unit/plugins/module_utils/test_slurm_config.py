@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.beowulf.slurm.plugins.module_utils import slurm_config as sc
+
+RK1 = {"hostname": "rk1", "heterogeneous": True, "little_cpus": "0-3",
+       "slurm": {"CPUs": 8, "Boards": 1, "SocketsPerBoard": 1, "CoresPerSocket": 8, "ThreadsPerCore": 1,
+                 "RealMemory": 15000}}
+CM4 = {"hostname": "cm4", "heterogeneous": False, "little_cpus": "",
+       "slurm": {"CPUs": 4, "Boards": 1, "SocketsPerBoard": 1, "CoresPerSocket": 4, "ThreadsPerCore": 1,
+                 "RealMemory": 3600}}
+DEFAULTS = {"ClusterName": "lab", "SlurmUser": "slurm", "TaskPlugin": "task/cgroup,task/affinity",
+            "MpiDefault": "pmix"}
+CGROUP = {"CgroupPlugin": "autodetect", "ConstrainCores": "yes", "ConstrainRAMSpace": "yes"}
+
+
+def cluster(**changes):
+    base = {
+        "controller": {"name": "ctl", "hostname": "ctl", "addr": ""},
+        "nodes": [{"name": "node1", "topology": copy.deepcopy(RK1)},
+                  {"name": "node2", "topology": copy.deepcopy(CM4)}],
+        "config_defaults": dict(DEFAULTS), "config": {},
+        "cgroup_defaults": dict(CGROUP), "cgroup": {},
+        "partitions": [], "default_partition": "main",
+        "config_overrides": "auto", "reserve_little_cores": False,
+    }
+    base.update(changes)
+    return base
+
+
+def build(**changes):
+    return sc.build_cluster_config(cluster(**changes))
+
+
+def test_renders_nodes_partition_and_controller():
+    result = build()
+    assert result["errors"] == []
+    text = result["slurm_conf"]
+    assert "SlurmctldHost=ctl\n" in text
+    assert ("NodeName=rk1 CPUs=8 Boards=1 SocketsPerBoard=1 CoresPerSocket=8 ThreadsPerCore=1 "
+            "RealMemory=15000 State=UNKNOWN\n") in text
+    assert "NodeName=cm4 CPUs=4 " in text
+    assert "PartitionName=main Nodes=rk1,cm4 Default=YES MaxTime=INFINITE State=UP\n" in text
+    assert text.startswith("# Managed by Ansible")
+    assert "ConstrainCores=yes\n" in result["cgroup_conf"]
+
+
+def test_auto_policy_turns_overrides_on_for_heterogeneous_nodes_only():
+    assert "SlurmdParameters=config_overrides\n" in build()["slurm_conf"]
+    assert build()["config_overrides"] is True
+    homogeneous = build(nodes=[{"name": "node2", "topology": CM4}])
+    assert homogeneous["config_overrides"] is False
+    assert "SlurmdParameters" not in homogeneous["slurm_conf"]
+
+
+@pytest.mark.parametrize("policy, expected", [(True, True), (False, False), ("true", True), ("false", False),
+                                              ("auto", True)])
+def test_explicit_policy(policy, expected):
+    assert build(config_overrides=policy)["config_overrides"] is expected
+
+
+def test_policy_false_removes_a_user_supplied_flag_but_keeps_other_parameters():
+    result = build(config_overrides=False, config={"SlurmdParameters": "config_overrides,l3cache_as_socket"})
+    assert "SlurmdParameters=l3cache_as_socket\n" in result["slurm_conf"]
+
+
+def test_bad_policy_names_the_variable():
+    assert any("slurm_config_overrides must be one of auto, true, false" in e
+               for e in build(config_overrides="sometimes")["errors"])
+
+
+def test_user_config_overrides_key_by_key_and_none_removes():
+    text = build(config={"MpiDefault": "none", "SlurmUser": None, "SlurmctldTimeout": 300})["slurm_conf"]
+    assert "MpiDefault=none\n" in text
+    assert "SlurmUser" not in text
+    assert "SlurmctldTimeout=300\n" in text
+    assert "ClusterName=lab\n" in text
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ({"a": 1}, "slurm_config.MpiDefault must be a string or a number, got dict"),
+    ([1], "slurm_config.MpiDefault must be a string or a number, got list"),
+    (True, "slurm_config.MpiDefault must be a string or a number, got bool"),
+    ("x\ny", "slurm_config.MpiDefault must be one line"),
+])
+def test_bad_config_values_name_the_key(value, fragment):
+    assert fragment in build(config={"MpiDefault": value})["errors"]
+
+
+def test_bad_keys_and_types():
+    assert "slurm_config: key 'bad key' is not a Slurm parameter name" in build(config={"bad key": 1})["errors"]
+    assert build(config=[])["errors"] == ["slurm_config must be a dictionary of Slurm keys, got list"]
+    assert "slurm_cgroup_config.ConstrainCores must be a string or a number, got list" in build(
+        cgroup={"ConstrainCores": []})["errors"]
+
+
+def test_partitions_from_the_user():
+    parts = [{"name": "big", "nodes": ["node1"], "default": True, "max_time": "1-00:00:00"},
+             {"name": "small", "nodes": ["node2"], "options": {"OverSubscribe": "NO"}}]
+    text = build(partitions=parts)["slurm_conf"]
+    assert "PartitionName=big Nodes=rk1 Default=YES MaxTime=1-00:00:00 State=UP\n" in text
+    assert "PartitionName=small Nodes=cm4 Default=NO MaxTime=INFINITE State=UP OverSubscribe=NO\n" in text
+
+
+@pytest.mark.parametrize("parts, fragment", [
+    ([{"name": "p", "nodes": ["node9"]}], "slurm_partitions[0].nodes names hosts that are not in group slurmd: node9"),
+    ([{"nodes": ["node1"]}], "slurm_partitions[0] needs a name"),
+    ([{"name": "p", "nodes": "node1"}], "slurm_partitions[0].nodes must be a list"),
+    ([{"name": "p"}, {"name": "p"}], "slurm_partitions[1]: partition p is defined twice"),
+    ([{"name": "a", "default": True}, {"name": "b", "default": True}], "more than one partition has default"),
+    ([{"name": "a", "options": {"X": {}}}], "slurm_partitions[0].options.X must be a string or a number"),
+])
+def test_partition_errors_name_the_variable(parts, fragment):
+    errors = build(partitions=parts)["errors"]
+    assert any(fragment in e for e in errors), errors
+
+
+def test_cpu_spec_list_needs_task_cgroup_and_constrain_cores():
+    ok = build(reserve_little_cores=True)
+    assert "CpuSpecList=0-3 State=UNKNOWN" in ok["nodes"]["node1"]
+    assert "CpuSpecList" not in ok["nodes"]["node2"]
+    no_task = build(reserve_little_cores=True, config={"TaskPlugin": "task/affinity"})
+    assert any("needs TaskPlugin with task/cgroup" in e for e in no_task["errors"])
+    no_constrain = build(reserve_little_cores=True, cgroup={"ConstrainCores": "no"})
+    assert any("ConstrainCores=yes" in e for e in no_constrain["errors"])
+
+
+def test_explicit_cpu_spec_list_is_validated():
+    nodes = [{"name": "node2", "topology": CM4, "cpu_spec_list": "zero"}]
+    assert any("slurm_cpu_spec_list of node2 must be a CPU list" in e for e in build(nodes=nodes)["errors"])
+
+
+def test_missing_facts_and_groups():
+    assert any("group slurmd is empty" in e for e in build(nodes=[])["errors"])
+    assert any("node1 has no topology facts" in e for e in build(nodes=[{"name": "node1"}])["errors"])
+    assert any("controller (group slurmctld) has no topology facts" in e
+               for e in build(controller={"name": "ctl"})["errors"])
+
+
+def test_duplicate_hostnames_are_refused():
+    nodes = [{"name": "a", "topology": CM4}, {"name": "b", "topology": CM4}]
+    assert any("have the same host name cm4" in e for e in build(nodes=nodes)["errors"])
+
+
+def test_addresses_and_tmp_disk():
+    nodes = [{"name": "node2", "topology": CM4, "addr": "10.0.0.2", "tmp_disk": 2048}]
+    result = build(nodes=nodes, controller={"name": "ctl", "hostname": "ctl", "addr": "10.0.0.1"})
+    assert "SlurmctldHost=ctl(10.0.0.1)\n" in result["slurm_conf"]
+    assert "NodeName=cm4 NodeAddr=10.0.0.2 CPUs=4" in result["nodes"]["node2"]
+    assert "TmpDisk=2048" in result["nodes"]["node2"]
+
+
+def test_the_text_is_identical_for_identical_input():
+    assert build()["slurm_conf"] == build()["slurm_conf"]
+
+
+def test_node_inputs_reads_hostvars():
+    hostvars = {"node1": {"beowulf_cpu_topology": RK1, "slurm_cpu_spec_list": "0-3"}, "node2": {}}
+    nodes = sc.node_inputs(["node1", "node2"], hostvars)
+    assert nodes[0]["topology"] == RK1 and nodes[0]["cpu_spec_list"] == "0-3"
+    assert nodes[1]["topology"] is None

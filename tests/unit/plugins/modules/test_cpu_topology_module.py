@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.beowulf.slurm.plugins.modules import cpu_topology
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures"))
+import topology as trees  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def run(capsys, **args) -> dict:
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            cpu_topology.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_reports_rk1_facts(tmp_path, capsys):
+    trees.build("rk1-5.10", str(tmp_path))
+    result = run(capsys, sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"))
+    facts = result["ansible_facts"]["beowulf_cpu_topology"]
+    assert result["changed"] is False
+    assert facts["heterogeneous"] is True
+    assert facts["packages"] == 3 and facts["cpus"] == 8
+    assert facts["little_cpus"] == "0-3"
+    assert facts["slurm_line"].startswith("CPUs=8 Boards=1 SocketsPerBoard=1 CoresPerSocket=8 ThreadsPerCore=1 ")
+    assert facts["slurm"]["RealMemory"] == (16297732 // 1024) * 95 // 100
+
+
+def test_module_fails_clearly_on_a_missing_tree(tmp_path, capsys):
+    result = run(capsys, sysfs_root=str(tmp_path / "none"), procfs_root=str(tmp_path / "none"))
+    assert result["failed"] is True
+    assert "cannot read the CPU topology" in result["msg"]
