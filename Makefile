@@ -2,16 +2,16 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PYTEST := $(CURDIR)/.venv/bin/pytest
-SCENARIO ?= debian12
 
-.PHONY: help bootstrap venv test unit static integration molecule demo demo-login demo-destroy build clean
+.PHONY: help bootstrap venv test unit static integration molecule demo demo-login demo-destroy build bench clean
 
 help:
 	@echo "make test          run every test tier (unit, static, galaxy build, molecule)"
-	@echo "make demo          bring up a container cluster with the collection deployed, leave it running"
+	@echo "make demo          the emulated Turing Pi 2 board: BMC emulator + 4 nodes, site.yml, smoke test"
 	@echo "make demo-login    shell on the demo controller"
 	@echo "make demo-destroy  remove the demo cluster"
 	@echo "make unit|static|integration|molecule   one tier"
+	@echo "make bench         converge times at 4 and 16 compute containers (JSON)"
 
 bootstrap:
 	scripts/bootstrap.sh all
@@ -35,15 +35,16 @@ molecule: bootstrap
 	$(PYTEST) tests/molecule
 
 demo: bootstrap
-	molecule converge -s $(SCENARIO)
-	@echo
-	@echo "The cluster is running. Log in: make demo-login   Remove it: make demo-destroy"
+	.venv/bin/python scripts/demo.py up
 
 demo-login:
-	docker exec -it $$(molecule list -s $(SCENARIO) -f plain | awk '/ctl/ {print $$1; exit}') bash
+	.venv/bin/python scripts/demo.py login
 
 demo-destroy:
-	molecule destroy -s $(SCENARIO)
+	.venv/bin/python scripts/demo.py destroy
+
+bench: bootstrap
+	.venv/bin/python scripts/bench.py
 
 build: venv
 	ansible-galaxy collection build --force --output-path build .

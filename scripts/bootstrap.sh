@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need, idempotently: the Python venv, a Docker engine, local images.
-#   scripts/bootstrap.sh [venv|engine|images|all]
+#   scripts/bootstrap.sh [tools|venv|engine|images|all]
 set -euo pipefail
 # shellcheck source=scripts/config.sh
 . "$(dirname "$0")/config.sh"
@@ -87,10 +87,17 @@ do_images() {
   build_image "$BEOWULF_IMAGE_DEBIAN13" trixie
 }
 
+do_tools() {
+  # ssh, ssh-keygen, ssh-keyscan for the emulated board; git for the sanity tree.
+  command -v ssh-keyscan >/dev/null && command -v git >/dev/null && return 0
+  apt_install openssh-client git
+}
+
 case "${1:-all}" in
+  tools) do_tools ;;
   venv) do_venv ;;
   engine) do_engine ;;
   images) do_images ;;
-  all) do_venv; do_engine; do_images ;;
-  *) die "usage: $0 [venv|engine|images|all]" ;;
+  all) do_tools; do_venv; do_engine; do_images ;;
+  *) die "usage: $0 [tools|venv|engine|images|all]" ;;
 esac

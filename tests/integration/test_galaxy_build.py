@@ -38,7 +38,9 @@ def test_tarball_holds_the_collection_and_nothing_local(installed):
     assert "playbooks/verify.yml" in names
     assert "roles/slurm/meta/argument_specs.yml" in names
     assert "meta/runtime.yml" in names
-    for unwanted in (".venv", ".cache", ".git", "molecule", "collections", "scripts"):
+    assert "plugins/inventory/turingpi.py" in names
+    assert "plugins/modules/turingpi_power.py" in names
+    for unwanted in (".venv", ".cache", ".git", "molecule", "collections", "scripts", "tools"):
         assert not any(n == unwanted or n.startswith(unwanted + "/") for n in names), unwanted
 
 
@@ -66,6 +68,16 @@ def test_ansible_doc_documents_the_slurm_role_and_its_plugins(installed):
     assert module.returncode == 0 and "sysfs_root" in module.stdout, tail(module.stdout)
     flt = _doc(dest, "-t", "filter", "beowulf.slurm.slurm_cluster_config")
     assert flt.returncode == 0 and "config_overrides" in flt.stdout, tail(flt.stdout)
+
+
+def test_ansible_doc_documents_the_turingpi_plugins(installed):
+    dest = installed[1]
+    inventory = _doc(dest, "-t", "inventory", "beowulf.slurm.turingpi")
+    assert inventory.returncode == 0, tail(inventory.stdout)
+    for option in ("boards", "cert_fingerprint", "include_powered_off", "controller", "keyed_groups"):
+        assert option in inventory.stdout
+    power = _doc(dest, "beowulf.slurm.turingpi_power")
+    assert power.returncode == 0 and "reset" in power.stdout, tail(power.stdout)
 
 
 def test_ansible_doc_documents_the_module_and_filter(installed):

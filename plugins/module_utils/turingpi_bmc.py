@@ -1,0 +1,349 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, beowulf.slurm developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small client for the Turing Pi 2 BMC HTTP API (firmware 1.x and 2.x).
+
+Standard library only. Facts it relies on (see the project's BMC API reference):
+
+* 2.x: ``https://<bmc>/api/bmc?opt=get|set&type=...``, HTTP GET even for sets; answers in the
+  envelope ``{"response": [{"result": <payload>}]}``; token from ``POST /api/bmc/authenticate``
+  sent as ``Authorization: Bearer``; five failed attempts (stale tokens included) ban the
+  caller's address for minutes to hours, so this client authenticates at most once per call
+  and re-authenticates only once after a 401.
+* 1.x: plain HTTP, no authentication, no ``result`` wrapper, numbers instead of strings.
+* ``type=power`` uses ``node1..node4`` (1-based); every other endpoint ``node=0..3``.
+* Detection without credentials: ``GET http://<bmc>/info`` (2.1+) or ``/api/bmc/info`` (2.0.x)
+  answer JSON on port 80; on 1.x ``/api/bmc?opt=get&type=other`` answers JSON without
+  ``result``. Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import socket
+import ssl
+import urllib.parse
+from dataclasses import dataclass, field
+
+SLOTS = (1, 2, 3, 4)
+
+
+class BmcError(Exception):
+    """Any failure talking to a board; the message names the board and the cause."""
+
+    def __init__(self, board: str, cause: str, status: int | None = None) -> None:
+        super().__init__("Turing Pi BMC %s: %s" % (board, cause))
+        self.board = board
+        self.cause = cause
+        self.status = status
+
+
+@dataclass
+class BoardConfig:
+    """How to reach one board."""
+
+    name: str
+    address: str
+    username: str = "root"
+    password: str = ""
+    firmware: str = "auto"  # auto, 1 or 2
+    validate_certs: bool = True
+    ca_path: str | None = None
+    cert_fingerprint: str | None = None  # sha256 of the DER certificate, hex, ':' allowed
+    timeout: float = 10.0
+    http_port: int = 80
+    https_port: int = 443
+
+    def __post_init__(self) -> None:
+        if self.firmware not in ("auto", "1", "2"):
+            raise ValueError("firmware must be auto, 1 or 2, got %r" % (self.firmware,))
+        if self.cert_fingerprint:
+            self.cert_fingerprint = self.cert_fingerprint.replace(":", "").lower()
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: bytes
+    content_type: str = ""
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class SlotState:
+    """What the BMC says about one slot (power is the last commanded state, not sensed)."""
+
+    slot: int
+    power: bool
+    name: str | None = None
+    module_name: str | None = None
+    power_on_time: int | None = None
+    uart_baud: int | None = None
+
+
+@dataclass
+class BoardState:
+    board: str
+    firmware: str
+    version: str
+    slots: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+class BmcClient:
+    """Talk to one board. Not thread-safe: use one client per board."""
+
+    def __init__(self, config: BoardConfig) -> None:
+        self.config = config
+        self.firmware: str | None = None if config.firmware == "auto" else config.firmware
+        self.version = ""
+        self._token: str | None = None
+        self._https: http.client.HTTPSConnection | None = None
+        self.auth_attempts = 0
+
+    # -- transport ---------------------------------------------------------------------
+    def _fail(self, cause: str, status: int | None = None) -> BmcError:
+        return BmcError(self.config.name, cause, status)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self.config.cert_fingerprint or not self.config.validate_certs:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        context = ssl.create_default_context(cafile=self.config.ca_path)
+        return context
+
+    def _connect(self, secure: bool) -> http.client.HTTPConnection:
+        host = self.config.address
+        if not secure:
+            return http.client.HTTPConnection(host, self.config.http_port, timeout=self.config.timeout)
+        conn = http.client.HTTPSConnection(host, self.config.https_port, timeout=self.config.timeout,
+                                           context=self._ssl_context())
+        conn.connect()
+        if self.config.cert_fingerprint:
+            der = conn.sock.getpeercert(binary_form=True) if conn.sock else None
+            seen = hashlib.sha256(der or b"").hexdigest()
+            if seen != self.config.cert_fingerprint:
+                conn.close()
+                raise self._fail("TLS certificate fingerprint %s does not match the pinned %s"
+                                 % (seen, self.config.cert_fingerprint))
+        return conn
+
+    def close(self) -> None:
+        if self._https is not None:
+            self._https.close()
+            self._https = None
+
+    def request(self, method: str, path: str, secure: bool, body: bytes | None = None,
+                headers: dict | None = None) -> Response:
+        """One HTTP exchange, no redirects followed, every failure a BmcError.
+
+        The HTTPS connection is kept open between calls (one TLS handshake per board).
+        """
+        host = self.config.address
+        try:
+            for attempt in (1, 2):
+                if secure:
+                    if self._https is None:
+                        self._https = self._connect(True)
+                    conn = self._https
+                else:
+                    conn = self._connect(False)
+                try:
+                    conn.request(method, path, body=body, headers=headers or {})
+                    reply = conn.getresponse()
+                    data = reply.read()
+                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                    # The board closed a kept-alive connection: open a new one, once.
+                    conn.close()
+                    if secure:
+                        self._https = None
+                    if attempt == 2:
+                        raise
+                    continue
+                result = Response(reply.status, {k.lower(): v for k, v in reply.getheaders()}, data,
+                                  reply.getheader("Content-Type", "") or "")
+                if not secure or reply.will_close:
+                    conn.close()
+                    if secure:
+                        self._https = None
+                return result
+            raise self._fail("no answer")  # not reached
+        except BmcError:
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            raise self._fail("TLS certificate not trusted (%s); set ca_path or cert_fingerprint for the "
+                             "board's self-signed certificate, or validate_certs: false" % exc.verify_message) from None
+        except ssl.SSLError as exc:
+            raise self._fail("TLS error: %s" % exc) from None
+        except socket.timeout:
+            self.close()
+            raise self._fail("no answer within %s s (timeout)" % self.config.timeout) from None
+        except (ConnectionError, OSError) as exc:
+            self.close()
+            raise self._fail("cannot connect to %s: %s" % (host, exc.strerror or exc)) from None
+        except http.client.HTTPException as exc:
+            self.close()
+            raise self._fail("bad HTTP answer: %s" % exc) from None
+
+    def _json(self, response: Response, what: str):
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError):
+            sample = response.body[:60].decode("utf-8", "replace").strip()
+            kind = "HTML" if sample.lower().startswith(("<!doctype", "<html")) else "malformed JSON"
+            raise self._fail("%s answered %s instead of JSON (HTTP %s): %r" % (what, kind, response.status, sample),
+                             response.status) from None
+
+    # -- version detection -------------------------------------------------------------
+    def detect(self) -> str:
+        """Find the firmware generation without credentials; returns '1' or '2'."""
+        if self.firmware:
+            return self.firmware
+        for path in ("/info", "/api/bmc/info"):
+            response = self.request("GET", path, secure=False)
+            if response.status == 200 and "json" in response.content_type:
+                payload = self._json(response, "GET %s" % path)
+                result = _unwrap(payload)
+                if isinstance(result, list) and result and isinstance(result[0], dict):
+                    result = result[0]
+                if isinstance(result, dict):
+                    self.version = str(result.get("version", ""))
+                self.firmware = "2"
+                return self.firmware
+        response = self.request("GET", "/api/bmc?opt=get&type=other", secure=False)
+        if response.status in (301, 302, 307, 308):
+            self.firmware = "2"
+            return self.firmware
+        if response.status == 200:
+            payload = self._json(response, "GET /api/bmc?opt=get&type=other")
+            first = (payload.get("response") or [{}])[0] if isinstance(payload, dict) else {}
+            if isinstance(first, dict) and "version" in first and "result" not in first:
+                self.version = str(first["version"])
+                self.firmware = "1"
+                return self.firmware
+        raise self._fail("cannot tell the firmware version (HTTP %s on port %s); set firmware: 1 or 2"
+                         % (response.status, self.config.http_port), response.status)
+
+    # -- authentication (2.x) ----------------------------------------------------------
+    def authenticate(self) -> None:
+        if not self.config.password:
+            raise self._fail("no password for user %s (set it in the inventory config, vault or "
+                             "TURINGPI_PASSWORD)" % self.config.username)
+        self.auth_attempts += 1
+        body = json.dumps({"username": self.config.username, "password": self.config.password}).encode()
+        response = self.request("POST", "/api/bmc/authenticate", secure=True, body=body,
+                                headers={"Content-Type": "application/json"})
+        if response.status != 200:
+            text = response.body.decode("utf-8", "replace").strip()[:200]
+            raise self._fail("authentication as %s failed (HTTP %s): %s" % (self.config.username, response.status,
+                                                                            text or "no reason given"),
+                             response.status)
+        token = response.headers.get("x-auth-token")
+        if not token:
+            token = self._json(response, "authenticate").get("id")
+        if not token:
+            raise self._fail("authentication answered without a token")
+        self._token = token
+
+    # -- API calls ---------------------------------------------------------------------
+    def call(self, opt: str, type_: str, **params) -> object:
+        """``/api/bmc?opt=&type=&...``; returns the payload (``result`` unwrapped on 2.x)."""
+        firmware = self.detect()
+        query = urllib.parse.urlencode(dict(opt=opt, type=type_, **{k: str(v) for k, v in params.items()}))
+        path = "/api/bmc?" + query
+        what = "%s %s" % (opt, type_)
+        if firmware == "1":
+            response = self.request("GET", path, secure=False)
+            payload = self._json(response, what)
+            first = (payload.get("response") or [None])[0] if isinstance(payload, dict) else None
+            if isinstance(first, dict) and first.get("code") not in (None, 200):
+                raise self._fail("%s failed: %s" % (what, first.get("result")), first.get("code"))
+            return first
+        if self._token is None:
+            self.authenticate()
+        response = self.request("GET", path, secure=True, headers={"Authorization": "Bearer %s" % self._token})
+        if response.status == 401:
+            # Token expired or the BMC restarted: authenticate once more, never loop.
+            self._token = None
+            self.authenticate()
+            response = self.request("GET", path, secure=True, headers={"Authorization": "Bearer %s" % self._token})
+            if response.status == 401:
+                raise self._fail("%s refused after re-authenticating (HTTP 401)" % what, 401)
+        payload = self._json(response, what)
+        result = _unwrap(payload)
+        if response.status != 200:
+            raise self._fail("%s failed (HTTP %s): %s" % (what, response.status, result), response.status)
+        return result
+
+    def power(self) -> dict:
+        """Slot -> commanded power state."""
+        payload = self.call("get", "power")
+        if isinstance(payload, list):
+            payload = payload[0] if payload else {}
+        if not isinstance(payload, dict):
+            raise self._fail("power status has an unexpected shape: %r" % (payload,))
+        states = {}
+        for slot in SLOTS:
+            value = payload.get("node%d" % slot)
+            if value is None:
+                raise self._fail("power status lacks node%d" % slot)
+            states[slot] = str(value) == "1"
+        return states
+
+    def node_info(self) -> dict:
+        """Slot -> dict(name, module_name, power_on_time, uart_baud); empty before firmware 2.1."""
+        if self.detect() == "1":
+            return {}
+        try:
+            payload = self.call("get", "node_info")
+        except BmcError as exc:
+            if exc.status == 400:  # bmcd before 2.3 (firmware < 2.1) has no node_info
+                return {}
+            raise
+        if not isinstance(payload, list):
+            return {}
+        return {index + 1: entry for index, entry in enumerate(payload[:4]) if isinstance(entry, dict)}
+
+    def set_power(self, slot: int, on: bool) -> None:
+        _check_slot(slot)
+        self.call("set", "power", **{"node%d" % slot: 1 if on else 0})
+
+    def reset(self, slot: int) -> None:
+        _check_slot(slot)
+        self.call("set", "reset", node=slot - 1)
+
+    def state(self) -> BoardState:
+        """Everything the inventory needs, in as few calls as the firmware allows."""
+        firmware = self.detect()
+        power = self.power()
+        info = self.node_info()
+        slots = []
+        for slot in SLOTS:
+            extra = info.get(slot, {})
+            slots.append(SlotState(slot=slot, power=power[slot], name=extra.get("name"),
+                                   module_name=extra.get("module_name"), power_on_time=extra.get("power_on_time"),
+                                   uart_baud=extra.get("uart_baud")))
+        self.close()
+        return BoardState(board=self.config.name, firmware=firmware, version=self.version, slots=slots)
+
+
+def _unwrap(payload: object) -> object:
+    """``{"response": [{"result": X}]}`` -> X (2.x envelope)."""
+    if isinstance(payload, dict) and isinstance(payload.get("response"), list) and payload["response"]:
+        first = payload["response"][0]
+        if isinstance(first, dict) and "result" in first:
+            return first["result"]
+        return first
+    return payload
+
+
+def _check_slot(slot: int) -> None:
+    if slot not in SLOTS:
+        raise ValueError("slot must be 1 to 4, got %r" % (slot,))

@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, beowulf.slurm developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: turingpi_power
+short_description: Power Turing Pi 2 slots on or off, or power-cycle them, through the BMC
+version_added: 0.1.0
+description:
+  - Talks to a Turing Pi 2 BMC (firmware 1.x or 2.x, detected) and switches slots.
+  - V(on) and V(off) are idempotent; a slot the BMC already reports in that state is left alone.
+    V(reset) power-cycles the slots every time it runs.
+  - The BMC's power state is the last command it received, not a measurement.
+  - "Usually run on the Ansible controller: C(delegate_to: localhost)."
+author:
+  - beowulf.slurm developers (@beowulf-slurm)
+options:
+  address:
+    description: Host name or IP address of the BMC.
+    type: str
+    required: true
+  board:
+    description: A name for the board, used in messages.
+    type: str
+    default: turingpi
+  username:
+    description: BMC user (firmware 2.x).
+    type: str
+    default: root
+  password:
+    description: BMC password (firmware 2.x). Never logged.
+    type: str
+  slots:
+    description: Slot numbers, 1 to 4.
+    type: list
+    elements: int
+    required: true
+  state:
+    description: The power state to reach, or V(reset) to power-cycle.
+    type: str
+    choices: ["on", "off", reset]
+    required: true
+  firmware:
+    description: V(auto) detects the firmware generation without credentials.
+    type: str
+    choices: [auto, "1", "2"]
+    default: auto
+  validate_certs:
+    description: Verify the BMC's TLS certificate (see O(cert_fingerprint) for the self-signed one).
+    type: bool
+    default: true
+  ca_path:
+    description: CA file (or the board's own certificate) to verify the BMC with.
+    type: path
+  cert_fingerprint:
+    description: SHA-256 fingerprint of the BMC certificate to pin; replaces CA verification.
+    type: str
+  timeout:
+    description: Seconds to wait for each BMC answer.
+    type: float
+    default: 10
+  http_port:
+    description: Plain HTTP port of the BMC.
+    type: int
+    default: 80
+  https_port:
+    description: HTTPS port of the BMC.
+    type: int
+    default: 443
+attributes:
+  check_mode:
+    description: Reports what would change without switching anything.
+    support: full
+  diff_mode:
+    description: Shows the power states before and after.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Power the cluster's slots on
+  beowulf.slurm.turingpi_power:
+    address: turingpi.local
+    password: "{{ vault_turingpi_password }}"
+    cert_fingerprint: "{{ turingpi_fingerprint }}"
+    slots: [1, 2, 3, 4]
+    state: "on"
+  delegate_to: localhost
+
+- name: Power-cycle node 2
+  beowulf.slurm.turingpi_power:
+    address: turingpi.local
+    password: "{{ vault_turingpi_password }}"
+    validate_certs: false
+    slots: [2]
+    state: reset
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+before:
+  description: Power state of every slot before (slot number to V(on)/V(off)).
+  returned: success
+  type: dict
+  sample: {"1": "off", "2": "on", "3": "on", "4": "on"}
+after:
+  description: Power state of every slot after (the BMC's own report, or the expected state in check mode).
+  returned: success
+  type: dict
+  sample: {"1": "on", "2": "on", "3": "on", "4": "on"}
+switched:
+  description: Slots that were switched or power-cycled.
+  returned: success
+  type: list
+  elements: int
+  sample: [1]
+firmware:
+  description: Firmware version the BMC reports.
+  returned: success
+  type: str
+  sample: 2.3.4
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
+    SLOTS,
+    BmcClient,
+    BmcError,
+    BoardConfig,
+)
+
+
+def _names(states: dict) -> dict:
+    return {str(slot): "on" if on else "off" for slot, on in sorted(states.items())}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            address=dict(type="str", required=True),
+            board=dict(type="str", default="turingpi"),
+            username=dict(type="str", default="root"),
+            password=dict(type="str", no_log=True),
+            slots=dict(type="list", elements="int", required=True),
+            state=dict(type="str", choices=["on", "off", "reset"], required=True),
+            firmware=dict(type="str", choices=["auto", "1", "2"], default="auto"),
+            validate_certs=dict(type="bool", default=True),
+            ca_path=dict(type="path"),
+            cert_fingerprint=dict(type="str"),
+            timeout=dict(type="float", default=10.0),
+            http_port=dict(type="int", default=80),
+            https_port=dict(type="int", default=443),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    bad = [slot for slot in params["slots"] if slot not in SLOTS]
+    if bad or not params["slots"]:
+        module.fail_json(msg="slots must list slot numbers 1 to 4, got %s" % params["slots"])
+    config = BoardConfig(
+        name=params["board"], address=params["address"], username=params["username"],
+        password=params["password"] or "", firmware=params["firmware"], validate_certs=params["validate_certs"],
+        ca_path=params["ca_path"], cert_fingerprint=params["cert_fingerprint"], timeout=params["timeout"],
+        http_port=params["http_port"], https_port=params["https_port"],
+    )
+    client = BmcClient(config)
+    try:
+        before = client.power()
+        slots = sorted(set(params["slots"]))
+        if params["state"] == "reset":
+            switched = slots
+        else:
+            wanted = params["state"] == "on"
+            switched = [slot for slot in slots if before[slot] != wanted]
+        after = dict(before)
+        if not module.check_mode:
+            for slot in switched:
+                if params["state"] == "reset":
+                    client.reset(slot)
+                else:
+                    client.set_power(slot, params["state"] == "on")
+            if switched:
+                after = client.power()
+        elif params["state"] != "reset":
+            after.update({slot: params["state"] == "on" for slot in switched})
+        client.close()
+    except BmcError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=bool(switched), before=_names(before), after=_names(after), switched=switched,
+                  firmware=client.version)
+    if module._diff:
+        result["diff"] = dict(before=_names(before), after=_names(after))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Benchmark: converge the container cluster at 4 and 16 compute nodes.
+
+    make bench                      # or: .venv/bin/python scripts/bench.py [--nodes 4 16] [--image ...]
+
+For each size: start a controller and N compute systemd containers on a private network,
+run site.yml (first converge), run it again (no-op re-run, must report changed=0), remove
+the containers. Prints JSON with wall times. Nodes come from a derived image with the
+distribution's packages preinstalled (built once, named by a hash of the package list), so
+the first converge measures the roles rather than the Debian mirror; the roles' install
+tasks still run and find the packages present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "molecule" / "resources" / "tests"))
+import playbook  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, str(ROOT / "tools"))
+from node_image import CLUSTER_PACKAGES, node_image  # noqa: E402  pylint: disable=wrong-import-position
+
+RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
+             "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+             "--tmpfs", "/run", "--tmpfs", "/run/lock"]
+
+
+def sh(*argv: str, check: bool = True) -> str:
+    return subprocess.run(argv, check=check, capture_output=True, text=True).stdout.strip()
+
+
+def start_cluster(image: str, count: int, network: str) -> list:
+    names = ["bench-ctl"] + ["bench-c%d" % i for i in range(1, count + 1)]
+    sh("docker", "network", "create", network, check=False)
+    for name in names:
+        sh("docker", "run", "-d", "--name", name, "--hostname", name, "--network", network, *RUN_FLAGS,
+           image, "/lib/systemd/systemd")
+    deadline = time.monotonic() + 120
+    for name in names:
+        while time.monotonic() < deadline:
+            state = subprocess.run(["docker", "exec", name, "systemctl", "is-system-running"],
+                                   capture_output=True, text=True, check=False).stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            time.sleep(1)
+    return names
+
+
+def stop_cluster(names: list, network: str) -> None:
+    sh("docker", "rm", "-f", *names, check=False)
+    sh("docker", "network", "rm", network, check=False)
+
+
+def inventory(names: list) -> str:
+    lines = ["all:", "  vars:", "    ansible_connection: community.docker.docker", "  children:",
+             "    slurmctld:", "      hosts:", "        %s:" % names[0], "    slurmd:", "      hosts:"]
+    lines += ["        %s:" % n for n in names[1:]]
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, prefix="beowulf-bench-")
+    handle.write("\n".join(lines) + "\n")
+    handle.close()
+    return handle.name
+
+
+def measure(image: str, count: int) -> dict:
+    network = "beowulf-bench"
+    names = start_cluster(image, count, network)
+    inv = inventory(names)
+    try:
+        started = time.monotonic()
+        first = playbook.run("site.yml", inv)
+        first_s = time.monotonic() - started
+        if first.rc != 0:
+            raise SystemExit("first converge failed at %d nodes:\n%s" % (count, first.output[-3000:]))
+        started = time.monotonic()
+        second = playbook.run("site.yml", inv)
+        second_s = time.monotonic() - started
+        if second.rc != 0:
+            raise SystemExit("re-run failed at %d nodes:\n%s" % (count, second.output[-3000:]))
+        return {"compute_nodes": count, "first_converge_s": round(first_s, 1),
+                "noop_rerun_s": round(second_s, 1), "rerun_changed": second.changed()}
+    finally:
+        stop_cluster(names, network)
+        os.unlink(inv)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, nargs="+", default=[4, 16])
+    parser.add_argument("--image", default=os.environ.get("BEOWULF_IMAGE_DEBIAN12", "beowulf-slurm/debian12:base"))
+    args = parser.parse_args()
+    image = node_image(args.image, CLUSTER_PACKAGES)
+    results = [measure(image, n) for n in args.nodes]
+    report = {"image": image, "results": results}
+    if len(results) >= 2 and results[0]["noop_rerun_s"]:
+        report["noop_ratio_largest_to_smallest"] = round(results[-1]["noop_rerun_s"] / results[0]["noop_rerun_s"], 2)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

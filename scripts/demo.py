@@ -1,0 +1,227 @@
+"""The emulated Turing Pi 2 board, end to end: the project's main job.
+
+    make demo               # up + deploy + smoke test
+    make demo-login         # shell on the controller (node3)
+    make demo-destroy       # remove the board
+
+`up` builds a node image (Debian 12, systemd, openssh-server and the cluster's packages, a
+captured RK1 CPU tree), starts four containers node1..node4 reachable over SSH on
+127.0.0.1:2221-2224 with a key made here, and starts the BMC emulator on 127.0.0.1
+(HTTP 18080, HTTPS 18443, a password made here) with each slot bound to its container.
+Then it runs, exactly as on a real board:
+    ansible-playbook power_on.yml -i inventories/emulated
+    ansible-playbook site.yml     -i inventories/emulated
+    ansible-playbook verify.yml   -i inventories/emulated
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from node_image import CLUSTER_PACKAGES, node_image  # noqa: E402  pylint: disable=wrong-import-position
+
+STATE = ROOT / ".cache" / "emulated"
+INVENTORY = ROOT / "inventories" / "emulated"
+NETWORK = "beowulf-board"
+SLOTS = (1, 2, 3, 4)
+CONTROLLER_SLOT = 3
+RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
+             "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+             "--tmpfs", "/run", "--tmpfs", "/run/lock"]
+BASE = os.environ.get("BEOWULF_IMAGE_DEBIAN12", "beowulf-slurm/debian12:base")
+SETUP = ("python3 /opt/topology.py rk1-5.10 /opt/beowulf/topology/rk1-5.10 && "
+         "mkdir -p /root/.ssh && chmod 700 /root/.ssh && systemctl enable ssh >/dev/null 2>&1")
+
+
+class Progress:
+    """Numbered steps with their wall time."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.number, self.started = total, 0, time.monotonic()
+
+    def step(self, title: str):
+        self.number += 1
+        print("\033[1m[%d/%d] %s\033[0m" % (self.number, self.total, title), flush=True)
+        return _Timer()
+
+    def done(self) -> None:
+        print("\033[1mdone in %.0f s\033[0m" % (time.monotonic() - self.started), flush=True)
+
+
+class _Timer:
+    def __enter__(self):
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            print("      ok (%.1f s)" % (time.monotonic() - self.started), flush=True)
+
+
+def sh(*argv: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, check=check, capture_output=True, text=True, **kwargs)
+
+
+def container(slot: int) -> str:
+    return "beowulf-node%d" % slot
+
+
+def ssh_key() -> pathlib.Path:
+    key = STATE / "id_ed25519"
+    if not key.exists():
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "beowulf-emulated-board", "-f", str(key))
+    return key
+
+
+def bmc_password() -> str:
+    path = STATE / "bmc_password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(18))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def running(name: str) -> bool:
+    return sh("docker", "inspect", "-f", "{{.State.Running}}", name, check=False).stdout.strip() == "true"
+
+
+def start_nodes(image: str, key: pathlib.Path) -> None:
+    sh("docker", "network", "create", NETWORK, check=False)
+    for slot in SLOTS:
+        name = container(slot)
+        if running(name):
+            continue
+        sh("docker", "rm", "-f", name, check=False)
+        sh("docker", "run", "-d", "--name", name, "--hostname", "node%d" % slot, "--network", NETWORK,
+           "--network-alias", "node%d" % slot, "-p", "127.0.0.1:%d:22" % (2220 + slot), *RUN_FLAGS,
+           image, "/lib/systemd/systemd")
+    pub = key.with_suffix(".pub")
+    for slot in SLOTS:
+        name = container(slot)
+        deadline = time.monotonic() + 120
+        while sh("docker", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip() not in (
+                "running", "degraded"):
+            if time.monotonic() > deadline:
+                raise SystemExit("%s did not boot within 120 s" % name)
+            time.sleep(1)
+        sh("docker", "cp", str(pub), "%s:/root/.ssh/authorized_keys" % name)
+        sh("docker", "exec", name, "sh", "-c", "chown root:root /root/.ssh/authorized_keys && "
+           "chmod 600 /root/.ssh/authorized_keys && systemctl start ssh")
+    lines = []
+    for slot in SLOTS:
+        for _attempt in range(30):
+            scan = sh("ssh-keyscan", "-p", str(2220 + slot), "-t", "ed25519", "127.0.0.1", check=False)
+            if scan.stdout.strip():
+                lines.append(scan.stdout.strip())
+                break
+            time.sleep(1)
+        else:
+            raise SystemExit("node%d does not answer SSH on 127.0.0.1:%d" % (slot, 2220 + slot))
+    (STATE / "known_hosts").write_text("\n".join(lines) + "\n")
+
+
+def emulator_pid() -> int | None:
+    pidfile = STATE / "bmc.pid"
+    if not pidfile.exists():
+        return None
+    pid = int(pidfile.read_text())
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def start_emulator(password: str) -> None:
+    if emulator_pid():
+        return
+    config = {"boards": [{"name": "emulated", "http_port": 18080, "https_port": 18443, "password": password,
+                          "names": {str(s): "node%d" % s for s in SLOTS},
+                          "modules": {str(s): "Turing RK1" for s in SLOTS},
+                          "containers": {str(s): container(s) for s in SLOTS}}]}
+    config_path = STATE / "bmc.json"
+    config_path.write_text(json.dumps(config))
+    config_path.chmod(0o600)
+    log = open(STATE / "bmc.log", "w")  # pylint: disable=consider-using-with
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "bmc_emulator.py"), "--config", str(config_path),
+                             "--state-dir", str(STATE / "bmc")], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    (STATE / "bmc.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + 30
+    while not (STATE / "bmc" / "ports.json").exists() or (STATE / "bmc" / "ports.json").stat().st_mtime < \
+            config_path.stat().st_mtime:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the BMC emulator did not start; see %s" % (STATE / "bmc.log"))
+        time.sleep(0.2)
+
+
+def playbook(name: str, password: str) -> None:
+    env = dict(os.environ, TURINGPI_PASSWORD=password, ANSIBLE_FORCE_COLOR="1")
+    env["PATH"] = "%s:%s" % (ROOT / ".venv" / "bin", env.get("PATH", ""))
+    argv = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), name, "-i", str(INVENTORY)]
+    print("      $ ansible-playbook %s -i inventories/emulated" % name, flush=True)
+    if subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode != 0:
+        raise SystemExit("ansible-playbook %s failed" % name)
+
+
+def show_cluster() -> None:
+    ctl = container(CONTROLLER_SLOT)
+    for command in ("sinfo", "srun -N3 hostname",
+                    "srun --mpi=pmix -N3 -n3 python3 -c 'from mpi4py import MPI; c = MPI.COMM_WORLD; "
+                    "print(\"hello from\", MPI.Get_processor_name(), \"rank\", c.Get_rank(), \"of\", c.Get_size(), "
+                    "\"allreduce sum\", c.allreduce(c.Get_rank() + 1))'"):
+        print("\n$ %s" % command.split(" python3", maxsplit=1)[0] + (" python3 mpi_hello" if "python3" in command else ""))
+        out = sh("docker", "exec", ctl, "sh", "-c", command, check=False)
+        print((out.stdout + out.stderr).rstrip())
+
+
+def up() -> None:
+    STATE.mkdir(parents=True, exist_ok=True)
+    progress = Progress(7)
+    with progress.step("node image: Debian 12 + systemd, openssh-server, Slurm, MUNGE, OpenMPI (cached)"):
+        image = node_image(BASE, CLUSTER_PACKAGES + ["openssh-server"], SETUP, label="board")
+    with progress.step("four nodes on 127.0.0.1:2221-2224, SSH key and host keys in .cache/emulated"):
+        start_nodes(image, ssh_key())
+    with progress.step("BMC emulator on 127.0.0.1:18080/18443, slots bound to the containers"):
+        password = bmc_password()
+        start_emulator(password)
+    with progress.step("power on every slot through the BMC and wait for SSH"):
+        playbook("power_on.yml", password)
+    with progress.step("deploy: MUNGE, Slurm (node3 controller, RK1 topology on every node)"):
+        playbook("site.yml", password)
+    with progress.step("smoke test: idle nodes, srun, MUNGE across hosts, MPI allreduce"):
+        playbook("verify.yml", password)
+    with progress.step("the cluster"):
+        show_cluster()
+    progress.done()
+    print("\nLog in to the controller: make demo-login    Remove the board: make demo-destroy")
+
+
+def destroy() -> None:
+    pid = emulator_pid()
+    if pid:
+        os.killpg(pid, signal.SIGTERM)
+    for slot in SLOTS:
+        sh("docker", "rm", "-f", container(slot), check=False)
+    sh("docker", "network", "rm", NETWORK, check=False)
+    for name in ("bmc.pid", "known_hosts"):
+        (STATE / name).unlink(missing_ok=True)
+    print("emulated board removed")
+
+
+def login() -> None:
+    os.execvp("docker", ["docker", "exec", "-it", container(CONTROLLER_SLOT), "bash", "-l"])
+
+
+if __name__ == "__main__":
+    action = sys.argv[1] if len(sys.argv) > 1 else "up"
+    {"up": up, "destroy": destroy, "login": login}.get(action, lambda: sys.exit("usage: demo.py up|destroy|login"))()

@@ -1,0 +1,98 @@
+"""turingpi_power against the emulator, with slots bound to real Docker containers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from helpers import VENV_BIN, tool_env
+
+pytestmark = pytest.mark.integration
+
+IMAGE = os.environ.get("BEOWULF_IMAGE_DEBIAN12", "beowulf-slurm/debian12:base")
+
+
+def docker(*argv):
+    return subprocess.run(["docker", *argv], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def container():
+    if docker("image", "inspect", IMAGE).returncode != 0:
+        pytest.fail("image %s is missing: run scripts/bootstrap.sh images" % IMAGE)
+    name = "beowulf-power-%s" % uuid.uuid4().hex[:8]
+    assert docker("run", "-d", "--name", name, IMAGE, "sleep", "infinity").returncode == 0
+    yield name
+    docker("rm", "-f", name)
+
+
+def running(name):
+    return docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
+
+
+def started_at(name):
+    return docker("inspect", "-f", "{{.State.StartedAt}}", name).stdout.strip()
+
+
+def power(emulated, slots, state, check=False):
+    args = {"address": "127.0.0.1", "board": emulated.board.name, "password": "turing", "slots": slots,
+            "state": state, "http_port": emulated.http_port, "https_port": emulated.https_port,
+            "cert_fingerprint": emulated.fingerprint}
+    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-a", json.dumps(args)]
+    if check:
+        argv.append("--check")
+    proc = subprocess.run(argv, env=tool_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+                                             ANSIBLE_LOAD_CALLBACK_PLUGINS="1"),
+                          capture_output=True, text=True, timeout=120, check=False)
+    data = json.loads(proc.stdout)
+    return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+def test_off_on_reset_and_idempotence(make_board, container):
+    emulated = make_board(name="tp1", containers={1: container})
+    assert running(container)
+
+    result = power(emulated, [1], "off", check=True)
+    assert result["changed"] is True and running(container), "check mode must not switch"
+
+    result = power(emulated, [1], "off")
+    assert result["changed"] is True and result["switched"] == [1]
+    assert result["after"]["1"] == "off" and not running(container)
+
+    again = power(emulated, [1], "off")
+    assert again["changed"] is False and again["switched"] == []
+
+    result = power(emulated, [1, 2], "on")
+    assert result["changed"] is True and result["switched"] == [1]  # slot 2 was already on
+    assert running(container)
+    assert power(emulated, [1, 2], "on")["changed"] is False
+
+    before = started_at(container)
+    result = power(emulated, [1], "reset")
+    assert result["changed"] is True and running(container)
+    assert started_at(container) != before
+
+
+def test_password_never_in_output_and_errors_name_the_board(make_board):
+    emulated = make_board(name="tp9")
+    args = {"address": "127.0.0.1", "board": "tp9", "password": "wrong-Pa55", "slots": [1], "state": "on",
+            "http_port": emulated.http_port, "https_port": emulated.https_port,
+            "cert_fingerprint": emulated.fingerprint}
+    proc = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-vvv",
+                           "-a", json.dumps(args)], env=tool_env(), capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode != 0
+    assert "Turing Pi BMC tp9: authentication as root failed" in proc.stdout
+    assert "wrong-Pa55" not in proc.stdout + proc.stderr
+
+
+def test_bad_slot_is_refused_before_any_request(make_board):
+    emulated = make_board(name="tp1")
+    result = power(emulated, [5], "on")
+    assert result["failed"] is True
+    assert result["msg"] == "slots must list slot numbers 1 to 4, got [5]"
+    assert emulated.board.requests == []
