@@ -8,9 +8,13 @@ import hashlib
 import re
 import time
 
+import base64
+import os
+
 import pytest
 
 import playbook
+from test_munge import _inventory_with
 
 
 def wait_for(check, timeout=90, interval=2):
@@ -147,6 +151,21 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
         assert result.changed() == 0, label
     assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
     assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
+
+
+@pytest.mark.parametrize("controllers", [0, 2])
+def test_controller_count_is_checked_before_any_change(controllers, controller, cluster, runner):
+    """With a munge_key given (so MUNGE needs no controller), Slurm still needs exactly one."""
+    ctl = next(iter(runner.get_hosts("slurmctld")))
+    nodes = sorted(runner.get_hosts("slurmd"))
+    groups = {"slurmctld": [ctl, nodes[0]][:controllers], "slurmd": nodes}
+    before = {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()}
+    result = playbook.run("site.yml", _inventory_with(groups),
+                          {"munge_key": base64.b64encode(os.urandom(64)).decode()})
+    assert result.rc != 0
+    assert "group slurmctld must hold exactly one host (the controller); it holds %d" % controllers in result.output
+    assert result.changed() == 0
+    assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
 
 
 def test_without_config_overrides_the_rk1_node_is_invalid(controller, compute, inventory):
