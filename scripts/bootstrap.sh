@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need, idempotently: the Python venv, a Docker engine, local images.
-#   scripts/bootstrap.sh [tools|venv|engine|images|all]
+#   scripts/bootstrap.sh [tools|venv|engine|images|vm|all]
 set -euo pipefail
 # shellcheck source=scripts/config.sh
 . "$(dirname "$0")/config.sh"
@@ -87,6 +87,13 @@ do_images() {
   build_image "$BEOWULF_IMAGE_DEBIAN13" trixie
 }
 
+do_vm() {
+  # qemu (TCG) and the cached Debian 12 VM image for the storage scenario (tools/vm.py).
+  apt_install qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client
+  [ "$(id -u)" = 0 ] || die "building the VM image needs root (debootstrap); run as root"
+  python3 "$BEOWULF_ROOT/tools/vm.py" image >/dev/null
+}
+
 do_tools() {
   # ssh, ssh-keygen, ssh-keyscan for the emulated board; git for the sanity tree.
   command -v ssh-keyscan >/dev/null && command -v git >/dev/null && return 0
@@ -98,6 +105,7 @@ case "${1:-all}" in
   venv) do_venv ;;
   engine) do_engine ;;
   images) do_images ;;
-  all) do_tools; do_venv; do_engine; do_images ;;
-  *) die "usage: $0 [tools|venv|engine|images|all]" ;;
+  vm) do_vm ;;
+  all) do_tools; do_venv; do_engine; do_images; do_vm ;;
+  *) die "usage: $0 [tools|venv|engine|images|vm|all]" ;;
 esac

@@ -94,6 +94,13 @@ options:
     description: Which slot exports the shared storage (group C(nfs_server)). Default the controller's slot.
     type: dict
     default: {}
+  nfs:
+    description:
+      - Fill groups C(nfs_server) and C(nfs_clients). V(false) leaves them empty, so C(site.yml)
+        deploys no shared storage (for example on the emulated board, whose containers cannot
+        run the kernel NFS server).
+    type: bool
+    default: true
   controller_is_compute:
     description: Also put the controller in group C(slurmd).
     type: bool
@@ -295,7 +302,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     self.inventory.add_host(host, group="slurmctld")
                 if not is_controller or self.get_option("controller_is_compute"):
                     self.inventory.add_host(host, group="slurmd")
-                if (board, number) == nfs:
+                if (board, number) == nfs and self.get_option("nfs"):
                     self.inventory.add_host(host, group="nfs_server")
                     has_nfs_server = True
                 cluster_hosts.append(host)

@@ -249,6 +249,6 @@ def node_inputs(names: list, hostvars: dict) -> list[dict]:
             "topology": vars_.get("beowulf_cpu_topology"),
             "cpu_spec_list": vars_.get("slurm_cpu_spec_list", ""),
             "addr": vars_.get("slurm_node_addr", ""),
-            "tmp_disk": vars_.get("slurm_tmp_disk_mb", 0),
+            "tmp_disk": vars_.get("__slurm_tmp_disk_mb", 0),
         })
     return nodes

@@ -36,6 +36,9 @@ def test_tarball_holds_the_collection_and_nothing_local(installed):
     assert "plugins/modules/munge_key.py" in names
     assert "playbooks/site.yml" in names
     assert "playbooks/verify.yml" in names
+    assert "playbooks/storage.yml" in names
+    assert "roles/scratch/meta/argument_specs.yml" in names
+    assert "roles/nfs/meta/argument_specs.yml" in names
     assert "roles/slurm/meta/argument_specs.yml" in names
     assert "meta/runtime.yml" in names
     assert "plugins/inventory/turingpi.py" in names
@@ -86,3 +89,17 @@ def test_ansible_doc_documents_the_module_and_filter(installed):
     assert module.returncode == 0 and "regenerate" in module.stdout, tail(module.stdout)
     flt = _doc(dest, "-t", "filter", "beowulf.slurm.munge_key_error")
     assert flt.returncode == 0 and "never contains the key" in flt.stdout, tail(flt.stdout)
+
+
+def test_ansible_doc_documents_the_storage_roles_and_plugins(installed):
+    dest = installed[1]
+    for role, options in (("beowulf.slurm.scratch", ("scratch_devices", "scratch_wipe_devices", "scratch_lv_size")),
+                          ("beowulf.slurm.nfs", ("nfs_exports", "nfs_network", "nfs_user_dirs"))):
+        proc = _doc(dest, "-t", "role", role)
+        assert proc.returncode == 0, tail(proc.stdout)
+        for option in options:
+            assert option in proc.stdout, option
+    module = _doc(dest, "beowulf.slurm.disk_info")
+    assert module.returncode == 0 and "wipe" in module.stdout, tail(module.stdout)
+    flt = _doc(dest, "-t", "filter", "beowulf.slurm.nfs_config_error")
+    assert flt.returncode == 0 and "CIDR" in flt.stdout, tail(flt.stdout)

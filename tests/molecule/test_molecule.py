@@ -18,5 +18,5 @@ def test_molecule_scenario(scenario):
     assert proc.returncode == 0, tail(proc.stdout, 120)
 
 
-def test_there_are_scenarios_for_debian_12_and_13():
-    assert {"debian12", "debian13"} <= set(SCENARIOS)
+def test_there_are_the_container_and_the_vm_scenarios():
+    assert {"debian12", "debian13", "storage"} <= set(SCENARIOS)

@@ -91,6 +91,13 @@ def test_powered_off_slots_can_be_listed(make_board, tmp_path):
     assert "tp1-node2" in hosts_of(data, "slurmd")
 
 
+def test_shared_storage_groups_can_be_left_empty(make_board, tmp_path):
+    emulated = make_board(name="tp1")
+    data = listing(write_config(tmp_path, [board_entry(emulated)], nfs=False), tmp_path)
+    assert hosts_of(data, "nfs_server") == [] and hosts_of(data, "nfs_clients") == []
+    assert hosts_of(data, "slurmctld") == ["tp1-node3"]
+
+
 def test_two_boards_at_once_with_one_controller(make_board, tmp_path):
     one, two = make_board(name="alpha"), make_board(name="beta", firmware="1")
     path = write_config(tmp_path, [board_entry(one), board_entry(two)], controller={"board": "beta", "slot": 1},

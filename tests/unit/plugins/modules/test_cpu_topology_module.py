@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.beowulf.slurm.plugins.modules import cpu_topology
 
@@ -13,16 +11,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "fi
 import topology as trees  # noqa: E402  pylint: disable=wrong-import-position
 
 
-def run(capsys, **args) -> dict:
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            cpu_topology.main()
-    return json.loads(capsys.readouterr().out)
+@pytest.fixture()
+def run(run_module):
+    return lambda **args: run_module(cpu_topology, **args)
 
 
-def test_module_reports_rk1_facts(tmp_path, capsys):
+def test_module_reports_rk1_facts(tmp_path, run):
     trees.build("rk1-5.10", str(tmp_path))
-    result = run(capsys, sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"))
+    result = run(sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"))
     facts = result["ansible_facts"]["beowulf_cpu_topology"]
     assert result["changed"] is False
     assert facts["heterogeneous"] is True
@@ -32,7 +28,7 @@ def test_module_reports_rk1_facts(tmp_path, capsys):
     assert facts["slurm"]["RealMemory"] == (16297732 // 1024) * 95 // 100
 
 
-def test_module_fails_clearly_on_a_missing_tree(tmp_path, capsys):
-    result = run(capsys, sysfs_root=str(tmp_path / "none"), procfs_root=str(tmp_path / "none"))
+def test_module_fails_clearly_on_a_missing_tree(tmp_path, run):
+    result = run(sysfs_root=str(tmp_path / "none"), procfs_root=str(tmp_path / "none"))
     assert result["failed"] is True
     assert "cannot read the CPU topology" in result["msg"]
