@@ -6,7 +6,7 @@ PYTEST := $(CURDIR)/.venv/bin/pytest
 .PHONY: help bootstrap venv test unit static integration molecule demo demo-login demo-destroy build bench clean
 
 help:
-	@echo "make test          run every test tier (unit, static, galaxy build, molecule)"
+	@echo "make test          run every test tier (unit, static, integration, molecule incl. VMs, e2e)"
 	@echo "make demo          the emulated Turing Pi 2 board: BMC emulator + 4 nodes, site.yml, smoke test"
 	@echo "make demo-login    shell on the demo controller"
 	@echo "make demo-destroy  remove the demo cluster"
