@@ -25,6 +25,10 @@ order; a disk with ``ext4_with_file`` already holds an ext4 filesystem with that
 a user-mode NIC with SSH forwarded from 127.0.0.1:<ssh_port> (and Debian's mirror through it),
 and a private link to its peer over a UDP tunnel on loopback. The image gives the NIC with MAC
 52:54:00:be:01:NN the address 10.77.0.NN/24.
+
+Test VMs only: every VM booted from one image has the same SSH host keys and root's key lives
+in the cache directory, so the VMs listen on 127.0.0.1 only and the scenario turns host key
+checking off for them. Do not reuse the image for anything reachable from a network.
 """
 
 from __future__ import annotations
