@@ -34,13 +34,14 @@ integration: venv
 molecule: bootstrap
 	$(PYTEST) tests/molecule
 
-demo: bootstrap
-	.venv/bin/python scripts/demo.py up
+demo:
+	@started=$$(date +%s); scripts/bootstrap.sh demo && \
+	  BEOWULF_DEMO_STARTED=$$started .venv/bin/python scripts/demo.py up
 
-demo-login:
+demo-login: venv
 	.venv/bin/python scripts/demo.py login
 
-demo-destroy:
+demo-destroy: venv
 	.venv/bin/python scripts/demo.py destroy
 
 bench: bootstrap

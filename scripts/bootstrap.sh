@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need, idempotently: the Python venv, a Docker engine, local images.
-#   scripts/bootstrap.sh [tools|venv|engine|images|vm|all]
+#   scripts/bootstrap.sh [tools|venv|engine|images|vm|demo|all]
 set -euo pipefail
 # shellcheck source=scripts/config.sh
 . "$(dirname "$0")/config.sh"
@@ -20,7 +20,10 @@ apt_install() {
     apt-get update -qq
     mkdir -p "$BEOWULF_CACHE" && touch "$BEOWULF_CACHE/.apt-updated"
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  mkdir -p "$BEOWULF_CACHE"
+  DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$BEOWULF_CACHE/apt.log" 2>&1 \
+    || { tail -20 "$BEOWULF_CACHE/apt.log" >&2; die "apt-get install ${missing[*]} failed; see $BEOWULF_CACHE/apt.log"; }
 }
 
 do_venv() {
@@ -52,6 +55,8 @@ do_engine() {
     fi
     if ! docker info >/dev/null 2>&1; then
       nohup dockerd >"$BEOWULF_CACHE/dockerd.log" 2>&1 &
+      # make demo-destroy stops the engine it started (and only that one) when nothing else uses it.
+      echo $! > "$BEOWULF_CACHE/dockerd.pid"
     fi
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
     docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s; see $BEOWULF_CACHE/dockerd.log"
@@ -66,7 +71,7 @@ build_image() {  # build_image NAME SUITE
   apt_install debootstrap
   local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/beowulf-rootfs.XXXXXX")
   local mirror; mirror=$(beowulf_mirror)
-  log "building $name: debootstrap $suite from $mirror (about a minute)"
+  log "building $name: debootstrap $suite from $mirror (about a minute; log: $BEOWULF_CACHE/debootstrap-$suite.log)"
   if ! debootstrap --variant=minbase --include="$BEOWULF_IMAGE_INCLUDE" "$suite" "$dir" "$mirror" \
       >"$BEOWULF_CACHE/debootstrap-$suite.log" 2>&1; then
     rm -rf "$dir"; die "debootstrap $suite failed; see $BEOWULF_CACHE/debootstrap-$suite.log"
@@ -84,6 +89,7 @@ do_images() {
   do_engine
   mkdir -p "$BEOWULF_CACHE"
   build_image "$BEOWULF_IMAGE_DEBIAN12" bookworm
+  [ "${1:-}" = demo ] && return 0  # the emulated board is Debian 12 only
   build_image "$BEOWULF_IMAGE_DEBIAN13" trixie
 }
 
@@ -106,6 +112,7 @@ case "${1:-all}" in
   engine) do_engine ;;
   images) do_images ;;
   vm) do_vm ;;
+  demo) do_tools; do_venv; do_engine; do_images demo ;;  # what make demo uses, nothing more
   all) do_tools; do_venv; do_engine; do_images; do_vm ;;
-  *) die "usage: $0 [tools|venv|engine|images|vm|all]" ;;
+  *) die "usage: $0 [tools|venv|engine|images|vm|demo|all]" ;;
 esac

@@ -27,7 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from node_image import CLUSTER_PACKAGES, node_image  # noqa: E402  pylint: disable=wrong-import-position
+from node_image import CLUSTER_PACKAGES, image_exists, image_name, node_image  # noqa: E402  pylint: disable=wrong-import-position
 
 STATE = ROOT / ".cache" / "emulated"
 INVENTORY = ROOT / "inventories" / "emulated"
@@ -54,7 +54,11 @@ class Progress:
         return _Timer()
 
     def done(self) -> None:
-        print("\033[1mdone in %.0f s\033[0m" % (time.monotonic() - self.started), flush=True)
+        # The whole time of `make demo`, bootstrap (venv, engine, base image) included.
+        started = float(os.environ.get("BEOWULF_DEMO_STARTED") or 0)
+        total = time.time() - started if started else time.monotonic() - self.started
+        print("\033[1mdone in %.0f s (make demo as a whole: %.0f s)\033[0m"
+              % (time.monotonic() - self.started, total), flush=True)
 
 
 class _Timer:
@@ -175,6 +179,7 @@ def playbook(name: str, password: str) -> None:
 
 def show_cluster() -> None:
     ctl = container(CONTROLLER_SLOT)
+    failed = []
     for command in ("sinfo", "srun -N3 hostname",
                     "srun --mpi=pmix -N3 -n3 python3 -c 'from mpi4py import MPI; c = MPI.COMM_WORLD; "
                     "print(\"hello from\", MPI.Get_processor_name(), \"rank\", c.Get_rank(), \"of\", c.Get_size(), "
@@ -182,13 +187,20 @@ def show_cluster() -> None:
         print("\n$ %s" % command.split(" python3", maxsplit=1)[0] + (" python3 mpi_hello" if "python3" in command else ""))
         out = sh("docker", "exec", ctl, "sh", "-c", command, check=False)
         print((out.stdout + out.stderr).rstrip())
+        if out.returncode != 0:
+            failed.append(command.split(" python3", maxsplit=1)[0])
+    if failed:
+        raise SystemExit("the cluster did not answer: %s" % ", ".join(failed))
 
 
 def up() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     progress = Progress(7)
-    with progress.step("node image: Debian 12 + systemd, openssh-server, Slurm, MUNGE, OpenMPI (cached)"):
-        image = node_image(BASE, CLUSTER_PACKAGES + ["openssh-server"], SETUP, label="board")
+    packages = CLUSTER_PACKAGES + ["openssh-server"]
+    cached = image_exists(image_name(BASE, packages, SETUP, label="board"))
+    with progress.step("node image: Debian 12 + systemd, openssh-server, Slurm, MUNGE, OpenMPI (%s)"
+                       % ("cached" if cached else "building, about a minute")):
+        image = node_image(BASE, packages, SETUP, label="board")
     with progress.step("four nodes on 127.0.0.1:2221-2224, SSH key and host keys in .cache/emulated"):
         start_nodes(image, ssh_key())
     with progress.step("BMC emulator on 127.0.0.1:18080/18443, slots bound to the containers"):
@@ -203,7 +215,43 @@ def up() -> None:
     with progress.step("the cluster"):
         show_cluster()
     progress.done()
-    print("\nLog in to the controller: make demo-login    Remove the board: make demo-destroy")
+    print(NEXT_STEPS % {"password": (STATE / "bmc_password").relative_to(ROOT)})
+
+
+NEXT_STEPS = """
+Next, from this directory (the venv has Ansible; the collection is found through ansible.cfg):
+  . .venv/bin/activate
+  ansible-inventory -i inventories/emulated --graph    # what the emulated BMC reports
+  ansible-playbook verify.yml -i inventories/emulated  # the smoke test again
+The BMC answers on https://127.0.0.1:18443 (user root); its password is read from the file
+%(password)s (password_file in inventories/emulated/emulated.turingpi.yml), never
+printed. Log in to the controller: make demo-login    Remove the board: make demo-destroy"""
+
+
+def stop_own_engine() -> str:
+    """Stop the Docker engine that scripts/bootstrap.sh started, when nothing else runs on it."""
+    pidfile = STATE.parent / "dockerd.pid"
+    if not pidfile.exists():
+        return "Docker engine: not started by this project, left running"
+    pid = int(pidfile.read_text().strip() or 0)
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        pidfile.unlink()
+        return "Docker engine: the one this project started (pid %d) is no longer running" % pid
+    others = sh("docker", "ps", "-q", check=False).stdout.split()
+    if others:
+        return ("Docker engine: started by this project (pid %d), left running: %d other container(s) use it"
+                % (pid, len(others)))
+    os.kill(pid, signal.SIGTERM)
+    for _tick in range(100):
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    pidfile.unlink()
+    return "Docker engine: started by this project (pid %d), nothing else used it: stopped" % pid
 
 
 def destroy() -> None:
@@ -216,10 +264,14 @@ def destroy() -> None:
     for name in ("bmc.pid", "known_hosts"):
         (STATE / name).unlink(missing_ok=True)
     print("emulated board removed")
+    if os.environ.get("BEOWULF_KEEP_ENGINE") != "1":
+        print(stop_own_engine())
 
 
 def login() -> None:
-    os.execvp("docker", ["docker", "exec", "-it", container(CONTROLLER_SLOT), "bash", "-l"])
+    # A terminal gets an interactive shell; piped input (`echo sinfo | make demo-login`) runs as a script.
+    flags = "-it" if sys.stdin.isatty() else "-i"
+    os.execvp("docker", ["docker", "exec", flags, container(CONTROLLER_SLOT), "bash", "-l"])
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ the 1.x firmware, for tests and the emulated board. Test/demo tooling: not part 
 installed collection.
 
 What it reproduces (see the project's BMC API reference):
-* 2.x: HTTPS with a self-signed certificate; ``POST /api/bmc/authenticate`` issues 64-character
-  tokens (JSON ``id`` and header ``X-Auth-Token``) that expire after ``token_ttl`` seconds of
+* 2.x: HTTPS with a certificate of the stock shape (CN only, no subjectAltName, expired, see
+  ``make_certificate``); ``POST /api/bmc/authenticate`` issues 64-character tokens (JSON ``id`` and header ``X-Auth-Token``) that expire after ``token_ttl`` seconds of
   non-use; ``Authorization: Bearer`` or ``Basic``; answers in ``{"response":[{"result": ...}]}``;
   power values are strings ``"0"``/``"1"``; ``type=power`` keys are node1..node4, ``node=`` is
   0-based elsewhere; plain HTTP answers ``/info`` (2.3 = firmware 2.1+) or ``/api/bmc/info``
@@ -42,10 +42,19 @@ from dataclasses import dataclass, field
 ATTEMPTS = 5
 
 
-def make_certificate(directory: str) -> tuple:
-    """A self-signed certificate like the BMC's; returns (cert path, key path, sha256 of DER).
+CERT_SHAPES = ("stock", "proper")
 
-    An existing pair in ``directory`` is reused (a board keeps its certificate across restarts).
+
+def make_certificate(directory: str, shape: str = "stock") -> tuple:
+    """A certificate for the HTTPS listener; returns (cert path, key path, sha256 of DER).
+
+    ``stock`` is the shape a real BMC serves (generate_self_signedx509.sh at first boot):
+    ``CN=Turing-Pi self signed``, no subjectAltName, CA:TRUE, OpenSSL's default 30 days counted
+    from a clock at 1970, so expired. No CA check can accept it; pinning its fingerprint can.
+    ``proper`` is what a user may install for ``ca_path``: valid, with subjectAltNames for
+    localhost, turingpi.local and 127.0.0.1. Next to the certificate, ``<shape>.fingerprint``
+    holds the line ``openssl x509 -noout -fingerprint -sha256`` prints. An existing pair in
+    ``directory`` is reused (a board keeps its certificate across restarts).
     """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -53,27 +62,40 @@ def make_certificate(directory: str) -> tuple:
     from cryptography.x509.oid import NameOID
     import ipaddress
 
-    cert_path, key_path = os.path.join(directory, "bmc.crt"), os.path.join(directory, "bmc.key")
-    if os.path.exists(cert_path) and os.path.exists(key_path):
+    if shape not in CERT_SHAPES:
+        raise ValueError("certificate shape must be one of %s, got %r" % (CERT_SHAPES, shape))
+    cert_path, key_path = os.path.join(directory, shape + ".crt"), os.path.join(directory, shape + ".key")
+    fingerprint_path = os.path.join(directory, shape + ".fingerprint")
+    if os.path.exists(cert_path) and os.path.exists(key_path) and os.path.exists(fingerprint_path):
         with open(cert_path, "rb") as handle:
             existing = x509.load_pem_x509_certificate(handle.read())
         return cert_path, key_path, hashlib.sha256(existing.public_bytes(serialization.Encoding.DER)).hexdigest()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Turing-Pi self signed")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.DNSName("turingpi.local"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
+    builder = x509.CertificateBuilder().public_key(key.public_key()).serial_number(x509.random_serial_number())
+    builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    if shape == "stock":
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Turing-Pi self signed")])
+        start = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        builder = builder.not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30))
+    else:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "turingpi.local")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        builder = (builder.not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=3650))
+                   .add_extension(x509.SubjectAlternativeName([
+                       x509.DNSName("localhost"), x509.DNSName("turingpi.local"),
+                       x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False))
+    cert = builder.subject_name(name).issuer_name(name).sign(key, hashes.SHA256())
+    der = cert.public_bytes(serialization.Encoding.DER)
+    digest = hashlib.sha256(der).hexdigest()
     with open(cert_path, "wb") as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
     with os.fdopen(os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                        serialization.NoEncryption()))
-    return cert_path, key_path, hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    with open(fingerprint_path, "w") as handle:
+        handle.write("sha256 Fingerprint=%s\n" % ":".join(digest[i:i + 2].upper() for i in range(0, 64, 2)))
+    return cert_path, key_path, digest
 
 
 @dataclass
@@ -368,12 +390,12 @@ class EmulatedBoard:
     """One board's listeners. ``start()`` binds (port 0 = any free port)."""
 
     def __init__(self, board: Board, host: str = "127.0.0.1", http_port: int = 0, https_port: int = 0,
-                 cert_dir: str | None = None) -> None:
+                 cert_dir: str | None = None, cert_shape: str = "stock") -> None:
         self.board = board
         self.host = host
         self._cert_dir = cert_dir or tempfile.mkdtemp(prefix="bmc-emulator-")
         os.makedirs(self._cert_dir, exist_ok=True)
-        self.cert_path, self.key_path, self.fingerprint = make_certificate(self._cert_dir)
+        self.cert_path, self.key_path, self.fingerprint = make_certificate(self._cert_dir, cert_shape)
         self.http = _Server((host, http_port), Handler)
         self.https = None if board.firmware == "1" else _Server((host, https_port), Handler)
         self.http.board, self.http.secure = board, False
@@ -423,9 +445,10 @@ def main() -> None:
         spec = dict(spec)
         host = spec.pop("host", "127.0.0.1")
         http_port, https_port = spec.pop("http_port", 0), spec.pop("https_port", 0)
+        shape = spec.pop("cert_shape", "stock")
         cert_dir = os.path.join(state_dir, "shared" if args.shared_cert else spec.get("name", "turingpi"))
         os.makedirs(cert_dir, exist_ok=True)
-        running.append(EmulatedBoard(Board(**spec), host, http_port, https_port, cert_dir).start())
+        running.append(EmulatedBoard(Board(**spec), host, http_port, https_port, cert_dir, shape).start())
     ports = {b.board.name: {"host": b.host, "http_port": b.http_port, "https_port": b.https_port,
                             "cert": b.cert_path, "fingerprint": b.fingerprint} for b in running}
     with open(os.path.join(state_dir, "ports.json"), "w") as handle:

@@ -22,11 +22,20 @@ def _sh(*argv: str) -> str:
     return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def image_name(base: str, packages: list, setup: str = "", label: str = "node") -> str:
+    digest = hashlib.sha256("\n".join([base, " ".join(packages), setup]).encode()).hexdigest()[:12]
+    return "%s-%s-%s" % (base.replace(":", "-"), label, digest)
+
+
+def image_exists(name: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", name], capture_output=True, check=False).returncode == 0
+
+
 def node_image(base: str, packages: list, setup: str = "", label: str = "node") -> str:
     """Return the name of ``base`` + ``packages`` (+ shell ``setup``), building it if missing."""
-    digest = hashlib.sha256("\n".join([base, " ".join(packages), setup]).encode()).hexdigest()[:12]
-    name = "%s-%s-%s" % (base.replace(":", "-"), label, digest)
-    if subprocess.run(["docker", "image", "inspect", name], capture_output=True, check=False).returncode == 0:
+    name = image_name(base, packages, setup, label)
+    digest = name.rsplit("-", 1)[1]
+    if image_exists(name):
         return name
     print("building image %s (%s)" % (name, " ".join(packages)), file=sys.stderr, flush=True)
     builder = "beowulf-image-build-%s" % digest

@@ -38,11 +38,21 @@ options:
     description:
       - The boards to ask. Each item has C(name) (required, used in host and group names) and
         C(address) (required, host name or IP of the BMC), and may set C(username), C(password),
-        C(firmware) (V(auto), V(1), V(2)), C(validate_certs), C(ca_path) (relative to this file),
-        C(cert_fingerprint)
-        (SHA-256 of the board's certificate, to pin a self-signed one), C(timeout),
-        C(http_port), C(https_port), C(populated_slots) (list) and C(slots), a dictionary from
-        slot number (1-4) to a dictionary with C(name), C(ansible_host) and C(vars).
+        C(password_file), C(firmware) (V(auto), V(1), V(2)), C(validate_certs), C(ca_path),
+        C(cert_fingerprint), C(cert_fingerprint_file), C(timeout), C(http_port), C(https_port)
+        (1-65535), C(populated_slots) (list) and C(slots), a dictionary from slot number (1-4) to
+        a dictionary with C(name), C(ansible_host) and C(vars).
+      - C(cert_fingerprint) pins the board's certificate by its SHA-256 (64 hex digits, colons
+        allowed, or the line C(openssl x509 -noout -fingerprint -sha256) prints); it works with the
+        BMC's stock self-signed certificate, which has no subjectAltName and is normally expired.
+        C(cert_fingerprint_file) reads it from a file instead.
+      - C(ca_path) verifies a certificate you installed on the BMC (valid, with a subjectAltName for
+        C(address)) against a CA file; with the stock certificate it fails before any credentials
+        are sent. C(ca_path) and C(cert_fingerprint) exclude each other.
+      - C(password_file), C(ca_path) and C(cert_fingerprint_file) are relative to this file. A
+        password file must not be readable by every user; its first line is the password.
+      - Every setting is checked, with its type and range, before any board is contacted; an
+        error names the board and the setting.
     type: list
     elements: dict
     required: true
@@ -57,10 +67,17 @@ options:
     type: str
     env:
       - name: TURINGPI_PASSWORD
+  password_file:
+    description:
+      - File whose first line is the BMC password, for boards that set neither C(password) nor
+        C(password_file) and when O(password) is not set. Relative to this file; it must not be
+        readable by every user.
+    type: str
   validate_certs:
     description:
       - Verify the BMC's TLS certificate. The BMC ships a self-signed certificate, so either pin it
-        with a board's C(cert_fingerprint) or C(ca_path), or opt out explicitly with V(false).
+        with a board's C(cert_fingerprint) or opt out explicitly with V(false). Only Ansible's
+        booleans are accepted; anything else is an error, never a silent V(false).
     type: bool
     default: true
   timeout:
@@ -87,11 +104,14 @@ options:
   controller:
     description:
       - Which slot is the Slurm controller (group C(slurmctld)), as C(board) and C(slot).
-        Default slot 3 (the SATA slot) of the first board.
+        Default slot 3 (the SATA slot) of the first board. It must be one of that board's
+        populated slots; this is checked before any board is contacted.
     type: dict
     default: {}
   nfs_server:
-    description: Which slot exports the shared storage (group C(nfs_server)). Default the controller's slot.
+    description:
+      - Which slot exports the shared storage (group C(nfs_server)), as C(board) and C(slot).
+        Default the controller's slot. Checked like O(controller).
     type: dict
     default: {}
   nfs:
@@ -117,13 +137,13 @@ plugin: beowulf.slurm.turingpi
 boards:
   - name: tp1
     address: turingpi.local
-    cert_fingerprint: "3f:9a:...:c1"     # openssl x509 -noout -fingerprint -sha256
+    cert_fingerprint: "3F:9A:...:C1"     # openssl x509 -noout -fingerprint -sha256
     slots:
       1: {ansible_host: 192.168.1.101}
       2: {ansible_host: 192.168.1.102}
       3: {ansible_host: 192.168.1.103}
       4: {ansible_host: 192.168.1.104}
-# password from TURINGPI_PASSWORD, or: password: !vault |
+# password from TURINGPI_PASSWORD, or: password: !vault |, or: password_file: tp1.password
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/beowulf-turingpi
@@ -137,18 +157,45 @@ import re
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
-    SLOTS,
+    CONNECTION_SPEC,
     BmcClient,
     BmcError,
     BoardConfig,
+    OptionError,
+    normalise_fingerprint,
+    to_bool,
+    to_float,
+    to_int,
+    to_str,
 )
 
-BOARD_KEYS = {"name", "address", "username", "password", "firmware", "validate_certs", "ca_path",
-              "cert_fingerprint", "timeout", "http_port", "https_port", "slots", "populated_slots"}
+PREFIX = "turingpi inventory"
+# Per board: the connection settings, plus what only the inventory knows.
+BOARD_KEYS = set(CONNECTION_SPEC) | {"name", "slots", "populated_slots", "cert_fingerprint_file"}
+SLOT_KEYS = {"name", "ansible_host", "vars"}
+ROLE_SLOT_KEYS = {"board", "slot"}
+# Top-level options of ours whose YAML type Ansible would coerce silently ("perhaps" -> False):
+# checked on the file's raw values first.
+TOP_BOOLS = ("validate_certs", "use_bmc_names", "nfs", "controller_is_compute", "include_powered_off")
 
 
 def safe_group(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", str(name)).strip("_").lower() or "unnamed"
+
+
+def _secret(value: object) -> object:
+    """A vault-encrypted value as its plain text (ansible-core 2.19 EncryptedString is no str)."""
+    if value is None or isinstance(value, str):
+        return value
+    if type(value).__name__ in ("EncryptedString", "AnsibleVaultEncryptedUnicode"):
+        return str(value)
+    return value
+
+
+def slot_list(option: str, value: object) -> list:
+    if not isinstance(value, list) or not value:
+        raise OptionError(option, "must be a non-empty list of slot numbers 1-4, got %r" % (value,))
+    return sorted({to_int(option, item, 1, 4) for item in value})
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -161,53 +208,125 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # -- configuration ---------------------------------------------------------------------
     def _resolve(self, path):
-        """A relative ca_path is relative to the inventory config file."""
+        """A relative path (ca_path, password_file, cert_fingerprint_file) is relative to the config file."""
         if not path:
             return None
         path = os.path.expanduser(str(path))
         return path if os.path.isabs(path) else os.path.normpath(os.path.join(self._config_dir, path))
 
+    def _read_config_data(self, path):
+        """Check our options' raw YAML types before Ansible coerces them, then read them as usual."""
+        raw = self.loader.load_from_file(path, cache="all") or {}
+        if not isinstance(raw, dict):
+            raise AnsibleParserError("%s: %s must be a YAML dictionary of options" % (PREFIX, path))
+        try:
+            for option in TOP_BOOLS:
+                if option in raw:
+                    to_bool(option, raw[option])
+            if "timeout" in raw:
+                to_float("timeout", raw["timeout"], 0, 3600)
+            if "populated_slots" in raw:
+                slot_list("populated_slots", raw["populated_slots"])
+            for option in ("username", "host_name_template", "ansible_host_template", "password_file"):
+                if raw.get(option) is not None:
+                    to_str(option, raw[option])
+        except OptionError as exc:
+            raise AnsibleParserError("%s: option %s" % (PREFIX, exc)) from None
+        return super()._read_config_data(path)
+
+    def _role_slot(self, option: str, boards: dict, fallback: tuple) -> tuple:
+        """``controller`` / ``nfs_server``: a populated slot of a configured board, checked before any login."""
+        value = self.get_option(option) or {}
+        where = "%s: option %s" % (PREFIX, option)
+        if not isinstance(value, dict):
+            raise AnsibleParserError("%s must be a dictionary with board and slot, got %r" % (where, value))
+        unknown = set(value) - ROLE_SLOT_KEYS
+        if unknown:
+            raise AnsibleParserError("%s has unknown keys: %s (only board and slot)" % (where, ", ".join(sorted(unknown))))
+        board = str(value.get("board", fallback[0]))
+        try:
+            slot = to_int("slot", value.get("slot", fallback[1]), 1, 4)
+        except OptionError as exc:
+            raise AnsibleParserError("%s.%s" % (where, exc)) from None
+        if board not in boards:
+            raise AnsibleParserError("%s.board %s is not a configured board (boards: %s)"
+                                     % (where, board, ", ".join(boards)))
+        if slot not in boards[board]:
+            raise AnsibleParserError("%s names slot %d of board %s, which is not in its populated_slots %s"
+                                     % (where, slot, board, boards[board]))
+        return board, slot
+
+    def _board(self, index: int, board: object, seen: set) -> tuple:
+        where = "%s: boards[%d]" % (PREFIX, index)
+        if not isinstance(board, dict):
+            raise AnsibleParserError("%s must be a dictionary, got %r" % (where, board))
+        unknown = set(board) - BOARD_KEYS
+        if unknown:
+            raise AnsibleParserError("%s has unknown keys: %s" % (where, ", ".join(sorted(unknown))))
+        try:
+            name = to_str("name", board.get("name"), required=True)
+        except OptionError as exc:
+            raise AnsibleParserError("%s: %s" % (where, exc)) from None
+        where = "%s (%s)" % (where, name)
+        if name in seen:
+            raise AnsibleParserError("%s: board name %s is used twice" % (where, name))
+        seen.add(name)
+        try:
+            params = {key: board[key] for key in CONNECTION_SPEC if board.get(key) is not None}
+            params["password"] = _secret(board.get("password"))
+            if board.get("password") is None and board.get("password_file") is None:
+                params["password"] = _secret(self.get_option("password"))
+                if not params["password"] and self.get_option("password_file"):
+                    params["password_file"] = self.get_option("password_file")
+            for key in ("password_file", "ca_path"):
+                if params.get(key) is not None:
+                    params[key] = self._resolve(to_str(key, params[key]))
+            if board.get("cert_fingerprint_file") is not None:
+                if board.get("cert_fingerprint"):
+                    raise OptionError("cert_fingerprint_file", "and cert_fingerprint exclude each other")
+                params["cert_fingerprint"] = self._fingerprint_file(board["cert_fingerprint_file"])
+            params.setdefault("username", self.get_option("username"))
+            params.setdefault("validate_certs", self.get_option("validate_certs"))
+            params.setdefault("timeout", self.get_option("timeout"))
+            if params.get("firmware") is not None:
+                params["firmware"] = to_str("firmware", params["firmware"])
+            config = BoardConfig.from_params(name, params)
+            slots = board.get("slots") or {}
+            if not isinstance(slots, dict):
+                raise OptionError("slots", "must map slot numbers 1-4 to settings, got %r" % (slots,))
+            settings = {}
+            for key, value in slots.items():
+                number = to_int("slots key", key, 1, 4)
+                value = value or {}
+                if not isinstance(value, dict) or set(value) - SLOT_KEYS:
+                    raise OptionError("slots.%s" % key, "must be a dictionary with name, ansible_host and vars, "
+                                      "got %r" % (value,))
+                if value.get("vars") is not None and not isinstance(value["vars"], dict):
+                    raise OptionError("slots.%s.vars" % key, "must be a dictionary")
+                settings[number] = value
+            populated = slot_list("populated_slots", board.get("populated_slots", self.get_option("populated_slots")))
+        except OptionError as exc:
+            raise AnsibleParserError("%s: %s" % (where, exc)) from None
+        return config, settings, populated
+
+    def _fingerprint_file(self, value: object) -> str:
+        path = self._resolve(to_str("cert_fingerprint_file", value))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read().strip()
+        except OSError as exc:
+            raise OptionError("cert_fingerprint_file", "%s cannot be read: %s" % (path, exc.strerror or exc)) from None
+        try:
+            return normalise_fingerprint(text)
+        except OptionError:
+            raise OptionError("cert_fingerprint_file", "%s does not hold a SHA-256 fingerprint" % path) from None
+
     def _boards(self) -> list:
         boards = self.get_option("boards")
         if not isinstance(boards, list) or not boards:
-            raise AnsibleParserError("turingpi inventory: boards must be a non-empty list")
-        configs, seen = [], set()
-        for index, board in enumerate(boards):
-            where = "turingpi inventory: boards[%d]" % index
-            if not isinstance(board, dict):
-                raise AnsibleParserError("%s must be a dictionary" % where)
-            unknown = set(board) - BOARD_KEYS
-            if unknown:
-                raise AnsibleParserError("%s has unknown keys: %s" % (where, ", ".join(sorted(unknown))))
-            for key in ("name", "address"):
-                if not board.get(key):
-                    raise AnsibleParserError("%s needs %s" % (where, key))
-            name = str(board["name"])
-            if name in seen:
-                raise AnsibleParserError("%s: board name %s is used twice" % (where, name))
-            seen.add(name)
-            password = board.get("password", self.get_option("password"))
-            try:
-                config = BoardConfig(
-                    name=name, address=str(board["address"]),
-                    username=str(board.get("username", self.get_option("username"))),
-                    password="" if password is None else str(password),
-                    firmware=str(board.get("firmware", "auto")),
-                    validate_certs=bool(board.get("validate_certs", self.get_option("validate_certs"))),
-                    ca_path=self._resolve(board.get("ca_path")), cert_fingerprint=board.get("cert_fingerprint"),
-                    timeout=float(board.get("timeout", self.get_option("timeout"))),
-                    http_port=int(board.get("http_port", 80)), https_port=int(board.get("https_port", 443)),
-                )
-            except (TypeError, ValueError) as exc:
-                raise AnsibleParserError("%s: %s" % (where, exc)) from None
-            slots = board.get("slots") or {}
-            if not isinstance(slots, dict) or any(int(k) not in SLOTS for k in slots):
-                raise AnsibleParserError("%s.slots must map slot numbers 1-4 to settings" % where)
-            populated = board.get("populated_slots", self.get_option("populated_slots"))
-            if not isinstance(populated, list) or any(int(s) not in SLOTS for s in populated):
-                raise AnsibleParserError("%s.populated_slots must list slot numbers 1-4" % where)
-            configs.append((config, {int(k): v or {} for k, v in slots.items()}, [int(s) for s in populated]))
-        return configs
+            raise AnsibleParserError("%s: option boards must be a non-empty list of boards" % PREFIX)
+        seen: set = set()
+        return [self._board(index, board, seen) for index, board in enumerate(boards)]
 
     # -- discovery ---------------------------------------------------------------------------
     @staticmethod
@@ -219,6 +338,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "connection": {"username": config.username, "http_port": config.http_port,
                                "https_port": config.https_port, "validate_certs": config.validate_certs,
                                "ca_path": config.ca_path, "cert_fingerprint": config.cert_fingerprint,
+                               "password_file": config.password_file, "timeout": config.timeout,
                                "firmware": state.firmware},
                 "slots": [{"slot": s.slot, "power": s.power, "name": s.name, "module_name": s.module_name,
                            "power_on_time": s.power_on_time} for s in state.slots]}
@@ -238,24 +358,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return results
 
     # -- hosts and groups ----------------------------------------------------------------------
-    def _role_slot(self, option: str, fallback: tuple) -> tuple:
-        value = self.get_option(option) or {}
-        if not isinstance(value, dict):
-            raise AnsibleParserError("turingpi inventory: %s must be a dictionary with board and slot" % option)
-        board = str(value.get("board", fallback[0]))
-        slot = int(value.get("slot", fallback[1]))
-        if slot not in SLOTS:
-            raise AnsibleParserError("turingpi inventory: %s.slot must be 1 to 4, got %s" % (option, slot))
-        return board, slot
+    def _role_slots(self, configs: list) -> tuple:
+        populated = {config.name: slots for config, _settings, slots in configs}
+        controller = self._role_slot("controller", populated, (configs[0][0].name, 3))
+        nfs = self._role_slot("nfs_server", populated, controller) if self.get_option("nfs") else None
+        return controller, nfs
 
-    def _populate(self, configs: list, results: list) -> None:
+    def _populate(self, configs: list, results: list, controller: tuple, nfs: tuple | None) -> None:
         by_board = {config.name: (slots, populated) for config, slots, populated in configs}
-        first_board = configs[0][0].name
-        controller = self._role_slot("controller", (first_board, 3))
-        nfs = self._role_slot("nfs_server", controller)
-        if controller[0] not in by_board:
-            raise AnsibleParserError("turingpi inventory: controller.board %s is not a configured board"
-                                     % controller[0])
         strict = self.get_option("strict")
         for group in ("turingpi", "powered_on", "powered_off", "slurmctld", "slurmd", "nfs_server", "nfs_clients"):
             self.inventory.add_group(group)
@@ -302,7 +412,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     self.inventory.add_host(host, group="slurmctld")
                 if not is_controller or self.get_option("controller_is_compute"):
                     self.inventory.add_host(host, group="slurmd")
-                if (board, number) == nfs and self.get_option("nfs"):
+                if (board, number) == nfs:
                     self.inventory.add_host(host, group="nfs_server")
                     has_nfs_server = True
                 cluster_hosts.append(host)
@@ -320,6 +430,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._config_dir = os.path.dirname(os.path.abspath(path))
         self._read_config_data(path)
         configs = self._boards()
+        controller, nfs = self._role_slots(configs)
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache")
         results = None
@@ -332,4 +443,4 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             results = self._discover(configs)
             if use_cache:
                 self._cache[cache_key] = results
-        self._populate(configs, results)
+        self._populate(configs, results, controller, nfs)

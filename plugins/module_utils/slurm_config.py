@@ -76,6 +76,42 @@ def _list_of_plugins(value: object) -> list[str]:
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
+MEMORY_DEFAULT_KEYS = ("DefMemPerCPU", "DefMemPerNode", "DefMemPerGPU")
+
+
+def _cpu_count(cpu_list: str) -> int:
+    """How many CPUs a kernel CPU list such as ``0-3,6`` names."""
+    count = 0
+    for part in str(cpu_list or "").split(","):
+        if "-" in part:
+            low, high = part.split("-", 1)
+            count += int(high) - int(low) + 1
+        elif part.strip():
+            count += 1
+    return count
+
+
+def memory_share_mb(definition: dict, spec_list: str = "") -> int:
+    """A node's memory per CPU that jobs can use: RealMemory / (CPUs - CpuSpecList), in MB, floored."""
+    cpus = int(definition["CPUs"]) - _cpu_count(spec_list)
+    return int(definition["RealMemory"]) // cpus if cpus > 0 else 0
+
+
+def partition_mem_per_cpu(config: dict, options: dict, shares: list) -> int | None:
+    """DefMemPerCPU for a partition: the smallest share of its nodes, so that a job of N CPUs
+    given its default memory fits on any of them, and a node of C CPUs runs C one-CPU jobs.
+
+    None when the user set a memory default (globally or for this partition), when memory is not
+    a consumable resource (SelectTypeParameters without Memory), or when nothing is known.
+    """
+    if any(key in config for key in MEMORY_DEFAULT_KEYS) or any(key in options for key in MEMORY_DEFAULT_KEYS):
+        return None
+    if "memory" not in str(config.get("SelectTypeParameters", "")).lower():
+        return None
+    shares = [share for share in shares if share > 0]
+    return min(shares) if shares else None
+
+
 def _yes(value: object) -> bool:
     return str(value).strip().lower() in ("yes", "true", "1")
 
@@ -164,6 +200,7 @@ def build_cluster_config(cluster: dict) -> dict:
 
     reserve = bool(cluster.get("reserve_little_cores"))
     node_lines: dict[str, str] = {}
+    shares: dict[str, int] = {}
     spec_nodes = []
     heterogeneous = []
     for name, node in by_name.items():
@@ -189,6 +226,8 @@ def build_cluster_config(cluster: dict) -> dict:
             parts.append("CpuSpecList=%s" % spec)
         parts.append("State=UNKNOWN")
         node_lines[name] = " ".join(parts)
+        if not errors:
+            shares[name] = memory_share_mb(definition, spec)
 
     if spec_nodes:
         tasks = _list_of_plugins(config.get("TaskPlugin"))
@@ -227,6 +266,9 @@ def build_cluster_config(cluster: dict) -> dict:
         fields = ["PartitionName=%s" % part["name"], "Nodes=%s" % hostnames,
                   "Default=%s" % ("YES" if part.get("default") else "NO"),
                   "MaxTime=%s" % part.get("max_time", "INFINITE"), "State=UP"]
+        mem_per_cpu = partition_mem_per_cpu(config, options, [shares.get(m, 0) for m in members])
+        if mem_per_cpu:
+            fields.append("DefMemPerCPU=%d" % mem_per_cpu)
         fields += ["%s=%s" % (k, _render_value(v)) for k, v in options.items() if v is not None]
         lines.append(" ".join(fields) + "\n")
     return {

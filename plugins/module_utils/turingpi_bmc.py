@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
+import re
 import socket
 import ssl
 import urllib.parse
@@ -40,9 +42,112 @@ class BmcError(Exception):
         self.status = status
 
 
+# How to reach a board: one spec for the inventory plugin (per board and top level) and the
+# turingpi_power module (whose argument_spec it is). Types are Ansible's option types.
+CONNECTION_SPEC = {
+    "address": dict(type="str", required=True),
+    "username": dict(type="str", default="root"),
+    "password": dict(type="str", no_log=True),
+    "password_file": dict(type="path"),
+    "firmware": dict(type="str", choices=["auto", "1", "2"], default="auto"),
+    "validate_certs": dict(type="bool", default=True),
+    "ca_path": dict(type="path"),
+    "cert_fingerprint": dict(type="str"),
+    "timeout": dict(type="float", default=10.0),
+    "http_port": dict(type="int", default=80),
+    "https_port": dict(type="int", default=443),
+}
+
+# Ansible's booleans (ansible.module_utils.parsing.convert_bool), nothing else.
+BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", 1, 1.0, True))
+BOOLEANS_FALSE = frozenset(("n", "no", "off", "0", "false", "f", 0, 0.0, False))
+_FINGERPRINT_PREFIX = re.compile(r"^\s*(sha256\s+fingerprint\s*=|sha256:)\s*", re.IGNORECASE)
+
+
+class OptionError(ValueError):
+    """A setting with a wrong type or value; ``option`` names it."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__("%s %s" % (option, message))
+        self.option = option
+
+
+def to_bool(option: str, value: object) -> bool:
+    """One of Ansible's booleans, else OptionError (never a silent False)."""
+    key = value.lower().strip() if isinstance(value, str) else value
+    if isinstance(key, (str, bool, int, float)):
+        if key in BOOLEANS_TRUE:
+            return True
+        if key in BOOLEANS_FALSE:
+            return False
+    raise OptionError(option, "must be a boolean (true/false, yes/no), got %r" % (value,))
+
+
+def to_int(option: str, value: object, low: int, high: int) -> int:
+    """An integer (or a string of digits) from ``low`` to ``high``."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not low <= number <= high:
+        raise OptionError(option, "must be an integer from %d to %d, got %r" % (low, high, value))
+    return number
+
+
+def to_float(option: str, value: object, low: float, high: float) -> float:
+    """A number greater than ``low`` and at most ``high``."""
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not low < number <= high:
+        raise OptionError(option, "must be a number greater than %s and at most %s, got %r" % (low, high, value))
+    return number
+
+
+def to_str(option: str, value: object, required: bool = False, secret: bool = False) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        shown = "a value of type %s" % type(value).__name__ if secret else repr(value)
+        raise OptionError(option, "must be a string, got %s" % shown)
+    text = str(value)
+    if required and not text.strip():
+        raise OptionError(option, "must not be empty")
+    return text
+
+
+def normalise_fingerprint(value: str) -> str:
+    """SHA-256 of the DER certificate: 64 hex digits, ':' allowed, openssl's output line accepted."""
+    text = _FINGERPRINT_PREFIX.sub("", to_str("cert_fingerprint", value)).replace(":", "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise OptionError("cert_fingerprint", "must be the certificate's SHA-256 fingerprint (64 hex digits, ':' "
+                          "allowed), as `openssl x509 -noout -fingerprint -sha256` prints it; got %r" % (value,))
+    return text
+
+
+def read_password_file(path: str, option: str = "password_file") -> str:
+    """The first line of a file that others cannot read (the BMC password is a secret)."""
+    try:
+        status = os.stat(path)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise OptionError(option, "%s cannot be read: %s" % (path, exc.strerror or exc)) from None
+    if status.st_mode & 0o007:
+        raise OptionError(option, "%s is readable by every user (mode %o): chmod 600 it" % (
+            path, status.st_mode & 0o777))
+    if not text:
+        raise OptionError(option, "%s is empty" % path)
+    return text
+
+
 @dataclass
 class BoardConfig:
-    """How to reach one board."""
+    """How to reach one board. Every field is checked here, before any network traffic."""
 
     name: str
     address: str
@@ -55,12 +160,45 @@ class BoardConfig:
     timeout: float = 10.0
     http_port: int = 80
     https_port: int = 443
+    password_file: str | None = None  # where the password came from, if from a file (never the password)
 
     def __post_init__(self) -> None:
+        self.address = to_str("address", self.address, required=True).strip()
+        self.username = to_str("username", self.username, required=True)
+        self.password = "" if self.password is None else to_str("password", self.password, secret=True)
+        self.firmware = to_str("firmware", self.firmware)
         if self.firmware not in ("auto", "1", "2"):
-            raise ValueError("firmware must be auto, 1 or 2, got %r" % (self.firmware,))
+            raise OptionError("firmware", "must be auto, 1 or 2, got %r" % (self.firmware,))
+        self.validate_certs = to_bool("validate_certs", self.validate_certs)
+        self.timeout = to_float("timeout", self.timeout, 0, 3600)
+        self.http_port = to_int("http_port", self.http_port, 1, 65535)
+        self.https_port = to_int("https_port", self.https_port, 1, 65535)
         if self.cert_fingerprint:
-            self.cert_fingerprint = self.cert_fingerprint.replace(":", "").lower()
+            self.cert_fingerprint = normalise_fingerprint(self.cert_fingerprint)
+        else:
+            self.cert_fingerprint = None
+        if self.ca_path:
+            self.ca_path = to_str("ca_path", self.ca_path)
+            if not os.path.isfile(self.ca_path):
+                raise OptionError("ca_path", "%s is not a file" % self.ca_path)
+            if self.cert_fingerprint:
+                raise OptionError("ca_path", "and cert_fingerprint exclude each other: pin the board's "
+                                  "certificate (cert_fingerprint) or verify it against a CA file (ca_path)")
+        else:
+            self.ca_path = None
+
+    @classmethod
+    def from_params(cls, name: str, params: dict) -> "BoardConfig":
+        """From a dict of CONNECTION_SPEC options (module params or an inventory board entry).
+
+        ``password_file`` is read when no ``password`` is given.
+        """
+        values = {key: params[key] for key in CONNECTION_SPEC if params.get(key) is not None}
+        if values.get("password"):
+            values.pop("password_file", None)
+        elif values.get("password_file"):
+            values["password"] = read_password_file(values["password_file"])
+        return cls(name=name, **values)
 
 
 @dataclass
@@ -135,6 +273,37 @@ class BmcClient:
                                  % (seen, self.config.cert_fingerprint))
         return conn
 
+    def peer_certificate(self) -> bytes:
+        """The DER certificate the board presents, fetched without trusting it (for messages)."""
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((self.config.address, self.config.https_port), self.config.timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=self.config.address) as tls:
+                return tls.getpeercert(binary_form=True) or b""
+
+    def _untrusted(self, verify_message: str) -> str:
+        """Why a CA check refused the board's certificate, and what to do; no credentials were sent."""
+        reasons, fingerprint = [verify_message], ""
+        try:
+            der = self.peer_certificate()
+            fingerprint = hashlib.sha256(der).hexdigest()
+            reasons = describe_certificate(der, self.config.address) or reasons
+        except (OSError, ValueError, ssl.SSLError):
+            pass
+        message = "TLS certificate not trusted (%s); no credentials were sent." % "; ".join(reasons)
+        if self.config.ca_path:
+            message += (" ca_path only accepts a valid certificate that names the BMC (a subjectAltName for %s): "
+                        "the BMC's own self-signed certificate (CN=Turing-Pi self signed, no subjectAltName, "
+                        "30 days from its first boot) never is. Pin it with cert_fingerprint instead"
+                        % self.config.address)
+        else:
+            message += " Pin the BMC's self-signed certificate with cert_fingerprint"
+        if fingerprint:
+            message += ("; the certificate presented has SHA-256 %s (compare it with `openssl x509 -noout "
+                        "-fingerprint -sha256 -in /etc/ssl/certs/bmcd_cert.pem` on the BMC itself)" % fingerprint)
+        return message + ", or install a proper certificate on the BMC for ca_path"
+
     def close(self) -> None:
         if self._https is not None:
             self._https.close()
@@ -178,16 +347,18 @@ class BmcClient:
         except BmcError:
             raise
         except ssl.SSLCertVerificationError as exc:
-            raise self._fail("TLS certificate not trusted (%s); set ca_path or cert_fingerprint for the "
-                             "board's self-signed certificate, or validate_certs: false" % exc.verify_message) from None
+            raise self._fail(self._untrusted(exc.verify_message)) from None
         except ssl.SSLError as exc:
             raise self._fail("TLS error: %s" % exc) from None
         except socket.timeout:
             self.close()
-            raise self._fail("no answer within %s s (timeout)" % self.config.timeout) from None
+            raise self._fail("no answer within %s s (timeout); check that the BMC is up and reachable, or raise "
+                             "timeout" % self.config.timeout) from None
         except (ConnectionError, OSError) as exc:
             self.close()
-            raise self._fail("cannot connect to %s: %s" % (host, exc.strerror or exc)) from None
+            raise self._fail("cannot connect to %s port %s: %s; check address, http_port/https_port and that the "
+                             "BMC is on" % (host, self.config.https_port if secure else self.config.http_port,
+                                            exc.strerror or exc)) from None
         except http.client.HTTPException as exc:
             self.close()
             raise self._fail("bad HTTP answer: %s" % exc) from None
@@ -242,9 +413,14 @@ class BmcClient:
                                 headers={"Content-Type": "application/json"})
         if response.status != 200:
             text = response.body.decode("utf-8", "replace").strip()[:200]
-            raise self._fail("authentication as %s failed (HTTP %s): %s" % (self.config.username, response.status,
-                                                                            text or "no reason given"),
-                             response.status)
+            if "exceeded" in text.lower():
+                hint = ("the BMC has banned this address after five failed logins; wait for the ban to end (it "
+                        "doubles with each further failure) or restart the BMC, and fix the password first")
+            else:
+                hint = ("check the user and the password (password or password_file in the inventory, or "
+                        "TURINGPI_PASSWORD); five failed logins ban this address")
+            raise self._fail("authentication as %s failed (HTTP %s): %s; %s" % (
+                self.config.username, response.status, text or "no reason given", hint), response.status)
         token = response.headers.get("x-auth-token")
         if not token:
             token = self._json(response, "authenticate").get("id")
@@ -332,6 +508,41 @@ class BmcClient:
                                    uart_baud=extra.get("uart_baud")))
         self.close()
         return BoardState(board=self.config.name, firmware=firmware, version=self.version, slots=slots)
+
+
+def describe_certificate(der: bytes, address: str) -> list:
+    """What makes ``der`` unacceptable to a CA check for ``address`` (empty: cannot tell).
+
+    Uses ``cryptography`` (an ansible-core requirement) when it is there.
+    """
+    try:
+        import datetime
+
+        from cryptography import x509
+    except ImportError:
+        return []
+    cert = x509.load_der_x509_certificate(der)
+    reasons = []
+    subject = cert.subject.rfc4514_string() or "an empty subject"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    until = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    since = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(
+        tzinfo=datetime.timezone.utc)
+    if until < now:
+        reasons.append("it expired on %s" % until.date().isoformat())
+    elif since > now:
+        reasons.append("it is not valid before %s" % since.date().isoformat())
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        listed = [str(n) for n in names.get_values_for_type(x509.DNSName)] + \
+                 [str(n) for n in names.get_values_for_type(x509.IPAddress)]
+        if address not in listed:
+            reasons.append("its subjectAltName (%s) does not name %s" % (", ".join(listed) or "empty", address))
+    except x509.ExtensionNotFound:
+        reasons.append("it has no subjectAltName, only %s" % subject)
+    if cert.issuer == cert.subject:
+        reasons.append("it is self-signed")
+    return reasons
 
 
 def _unwrap(payload: object) -> object:

@@ -32,8 +32,15 @@ options:
     type: str
     default: root
   password:
-    description: BMC password (firmware 2.x). Never logged.
+    description:
+      - BMC password (firmware 2.x). Never logged. When neither this nor O(password_file) is set, the
+        environment variable C(TURINGPI_PASSWORD) of the host the module runs on.
     type: str
+  password_file:
+    description:
+      - A file whose first line is the BMC password, used when O(password) is not set; it must not be
+        readable by every user. The turingpi inventory exports it as C(turingpi_bmc_password_file).
+    type: path
   slots:
     description: Slot numbers, 1 to 4.
     type: list
@@ -54,21 +61,27 @@ options:
     type: bool
     default: true
   ca_path:
-    description: CA file (or the board's own certificate) to verify the BMC with.
+    description:
+      - CA file to verify a certificate you installed on the BMC (valid, with a subjectAltName for
+        O(address)). The BMC's stock self-signed certificate (no subjectAltName, normally expired)
+        cannot pass such a check, so pin it with O(cert_fingerprint). Excludes O(cert_fingerprint).
     type: path
   cert_fingerprint:
-    description: SHA-256 fingerprint of the BMC certificate to pin; replaces CA verification.
+    description:
+      - SHA-256 fingerprint of the BMC's certificate to pin (64 hex digits, colons allowed, or the line
+        C(openssl x509 -noout -fingerprint -sha256) prints). Works with the stock self-signed
+        certificate, expired or not.
     type: str
   timeout:
-    description: Seconds to wait for each BMC answer.
+    description: Seconds to wait for each BMC answer, more than 0 and at most 3600.
     type: float
     default: 10
   http_port:
-    description: Plain HTTP port of the BMC.
+    description: Plain HTTP port of the BMC, 1 to 65535.
     type: int
     default: 80
   https_port:
-    description: HTTPS port of the BMC.
+    description: HTTPS port of the BMC, 1 to 65535.
     type: int
     default: 443
 attributes:
@@ -124,12 +137,16 @@ firmware:
   sample: 2.3.4
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
+    CONNECTION_SPEC,
     SLOTS,
     BmcClient,
     BmcError,
     BoardConfig,
+    OptionError,
 )
 
 
@@ -138,34 +155,23 @@ def _names(states: dict) -> dict:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            address=dict(type="str", required=True),
-            board=dict(type="str", default="turingpi"),
-            username=dict(type="str", default="root"),
-            password=dict(type="str", no_log=True),
-            slots=dict(type="list", elements="int", required=True),
-            state=dict(type="str", choices=["on", "off", "reset"], required=True),
-            firmware=dict(type="str", choices=["auto", "1", "2"], default="auto"),
-            validate_certs=dict(type="bool", default=True),
-            ca_path=dict(type="path"),
-            cert_fingerprint=dict(type="str"),
-            timeout=dict(type="float", default=10.0),
-            http_port=dict(type="int", default=80),
-            https_port=dict(type="int", default=443),
-        ),
-        supports_check_mode=True,
+    spec = {key: dict(value) for key, value in CONNECTION_SPEC.items()}
+    spec.update(
+        board=dict(type="str", default="turingpi"),
+        slots=dict(type="list", elements="int", required=True),
+        state=dict(type="str", choices=["on", "off", "reset"], required=True),
     )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
     bad = [slot for slot in params["slots"] if slot not in SLOTS]
     if bad or not params["slots"]:
         module.fail_json(msg="slots must list slot numbers 1 to 4, got %s" % params["slots"])
-    config = BoardConfig(
-        name=params["board"], address=params["address"], username=params["username"],
-        password=params["password"] or "", firmware=params["firmware"], validate_certs=params["validate_certs"],
-        ca_path=params["ca_path"], cert_fingerprint=params["cert_fingerprint"], timeout=params["timeout"],
-        http_port=params["http_port"], https_port=params["https_port"],
-    )
+    if not params["password"] and not params["password_file"]:
+        params["password"] = os.environ.get("TURINGPI_PASSWORD")  # password, then password_file, then this
+    try:
+        config = BoardConfig.from_params(params["board"], params)
+    except OptionError as exc:
+        module.fail_json(msg="board %s: %s" % (params["board"], exc))
     client = BmcClient(config)
     try:
         before = client.power()

@@ -14,7 +14,7 @@ import bmc_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 @pytest.fixture(scope="session")
 def cert_dir(tmp_path_factory):
-    """One self-signed certificate for every emulated board of the session (key generation is slow)."""
+    """One certificate per shape for every emulated board of the session (key generation is slow)."""
     return str(tmp_path_factory.mktemp("bmc-cert"))
 
 
@@ -22,9 +22,9 @@ def cert_dir(tmp_path_factory):
 def make_board(cert_dir):
     started = []
 
-    def factory(**spec):
+    def factory(cert_shape="stock", host="127.0.0.1", **spec):
         board = bmc_emulator.Board(**spec)
-        emulated = bmc_emulator.EmulatedBoard(board, cert_dir=cert_dir).start()
+        emulated = bmc_emulator.EmulatedBoard(board, host=host, cert_dir=cert_dir, cert_shape=cert_shape).start()
         started.append(emulated)
         return emulated
 

@@ -116,16 +116,61 @@ def test_bad_answers_are_named(make_board, fault, words):
         BmcClient(client_config(emulated)).power()
 
 
-def test_tls_is_verified_by_default(make_board):
+def test_stock_certificate_has_the_real_boards_shape(make_board):
+    """What a real BMC serves: CN only, no subjectAltName, expired in 1970; the emulator must too."""
+    from cryptography import x509
+
     emulated = make_board(name="tp1")
-    strict = client_config(emulated, cert_fingerprint=None)
-    with pytest.raises(BmcError, match="TLS certificate not trusted"):
-        BmcClient(strict).power()
-    with_ca = client_config(emulated, cert_fingerprint=None, ca_path=emulated.cert_path)
-    assert BmcClient(with_ca).power()[1] is True
+    with open(emulated.cert_path, "rb") as handle:
+        cert = x509.load_pem_x509_certificate(handle.read())
+    assert cert.subject.rfc4514_string() == "CN=Turing-Pi self signed"
+    with pytest.raises(x509.ExtensionNotFound):
+        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert cert.not_valid_after_utc.year == 1970
+
+
+def test_pinning_works_with_the_stock_certificate(make_board):
+    emulated = make_board(name="tp1")
+    assert BmcClient(client_config(emulated)).power()[1] is True  # pinned, expired, no SAN, by IP
+    colons = ":".join(emulated.fingerprint[i:i + 2].upper() for i in range(0, 64, 2))
+    openssl_line = client_config(emulated, cert_fingerprint="sha256 Fingerprint=" + colons)
+    assert BmcClient(openssl_line).power()[1] is True
     wrong_pin = client_config(emulated, cert_fingerprint="00" * 32)
     with pytest.raises(BmcError, match="fingerprint .* does not match"):
         BmcClient(wrong_pin).power()
+    assert emulated.board.auth_calls == 2  # the two pinned clients; the wrong pin sent no credentials
+
+
+def test_ca_path_with_the_stock_certificate_fails_before_credentials_and_says_why(make_board):
+    emulated = make_board(name="tp1")
+    client = BmcClient(client_config(emulated, cert_fingerprint=None, ca_path=emulated.cert_path))
+    with pytest.raises(BmcError) as caught:
+        client.power()
+    message = str(caught.value)
+    assert "TLS certificate not trusted" in message and "no credentials were sent" in message
+    assert "expired on 1970-01-31" in message
+    assert "no subjectAltName" in message
+    assert "cert_fingerprint" in message and emulated.fingerprint in message
+    assert emulated.board.auth_calls == 0
+
+
+def test_ca_path_with_a_proper_certificate(make_board):
+    emulated = make_board(name="tp1", cert_shape="proper")
+    with_ca = client_config(emulated, cert_fingerprint=None, ca_path=emulated.cert_path)
+    assert BmcClient(with_ca).power()[1] is True
+    # The same certificate on an address it does not name is refused, before any credentials.
+    elsewhere = make_board(name="tp2", cert_shape="proper", host="127.0.0.2")
+    other_name = client_config(elsewhere, cert_fingerprint=None, ca_path=elsewhere.cert_path, address="127.0.0.2")
+    with pytest.raises(BmcError, match="does not name 127.0.0.2"):
+        BmcClient(other_name).power()
+    assert elsewhere.board.auth_calls == 0
+
+
+def test_tls_is_verified_by_default(make_board):
+    emulated = make_board(name="tp1")
+    with pytest.raises(BmcError, match="TLS certificate not trusted"):
+        BmcClient(client_config(emulated, cert_fingerprint=None)).power()
+    assert emulated.board.auth_calls == 0
     opt_out = client_config(emulated, cert_fingerprint=None, validate_certs=False)
     assert BmcClient(opt_out).power()[1] is True
 

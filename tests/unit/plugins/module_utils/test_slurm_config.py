@@ -162,3 +162,44 @@ def test_node_inputs_reads_hostvars():
     nodes = sc.node_inputs(["node1", "node2"], hostvars)
     assert nodes[0]["topology"] == RK1 and nodes[0]["cpu_spec_list"] == "0-3"
     assert nodes[1]["topology"] is None
+
+
+MEMORY = dict(DEFAULTS, SelectTypeParameters="CR_Core_Memory")
+
+
+def partition_line(result, name="main"):
+    return next(line for line in result["slurm_conf"].splitlines() if line.startswith("PartitionName=%s " % name))
+
+
+def test_default_memory_per_cpu_is_the_smallest_share_of_the_partition():
+    # rk1: 15000 MB / 8 CPUs = 1875; cm4: 3600 / 4 = 900: a one-CPU job fits 8 times on rk1, 4 on cm4.
+    result = build(config_defaults=dict(MEMORY))
+    assert result["errors"] == []
+    assert partition_line(result).endswith(" State=UP DefMemPerCPU=900")
+    parts = [{"name": "big", "nodes": ["node1"]}, {"name": "small", "nodes": ["node2"], "default": True}]
+    result = build(config_defaults=dict(MEMORY), partitions=parts)
+    assert partition_line(result, "big").endswith("DefMemPerCPU=1875")
+    assert partition_line(result, "small").endswith("DefMemPerCPU=900")
+
+
+def test_reserved_cores_leave_the_memory_to_the_others():
+    result = build(config_defaults=dict(MEMORY), nodes=[{"name": "node1", "topology": copy.deepcopy(RK1)}],
+                   reserve_little_cores=True)
+    assert partition_line(result).endswith("DefMemPerCPU=3750")  # 15000 MB over the 4 big cores
+
+
+@pytest.mark.parametrize("where", ["config", "options"])
+@pytest.mark.parametrize("key", ["DefMemPerCPU", "DefMemPerNode"])
+def test_a_memory_default_of_the_user_wins(where, key):
+    if where == "config":
+        result = build(config_defaults=dict(MEMORY), config={key: 500})
+        assert "%s=500\n" % key in result["slurm_conf"]
+    else:
+        result = build(config_defaults=dict(MEMORY), partitions=[{"name": "main", "options": {key: 500}}])
+        assert partition_line(result).endswith("%s=500" % key)
+    assert "DefMemPerCPU=900" not in result["slurm_conf"]
+
+
+def test_no_memory_default_when_memory_is_not_consumable():
+    result = build(config_defaults=dict(DEFAULTS, SelectTypeParameters="CR_Core"))
+    assert "DefMem" not in result["slurm_conf"]
