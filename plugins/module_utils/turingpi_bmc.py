@@ -48,7 +48,7 @@ CONNECTION_SPEC = {
     "address": dict(type="str", required=True),
     "username": dict(type="str", default="root"),
     "password": dict(type="str", no_log=True),
-    "password_file": dict(type="path"),
+    "password_file": dict(type="path", no_log=False),  # a path, not the secret
     "firmware": dict(type="str", choices=["auto", "1", "2"], default="auto"),
     "validate_certs": dict(type="bool", default=True),
     "ca_path": dict(type="path"),

@@ -96,3 +96,52 @@ def test_bad_slot_is_refused_before_any_request(make_board):
     assert result["failed"] is True
     assert result["msg"] == "slots must list slot numbers 1 to 4, got [5]"
     assert emulated.board.requests == []
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("validate_certs", "perhaps", "validate_certs"),
+    ("https_port", 70000, "board tp1: https_port must be an integer from 1 to 65535, got 70000"),
+    ("https_port", "abc", "https_port"),
+    ("timeout", -1, "board tp1: timeout must be a number greater than 0"),
+    ("cert_fingerprint", "not-a-fingerprint", "board tp1: cert_fingerprint must be the certificate's SHA-256"),
+    ("password_file", "/nonexistent/bmc.password", "board tp1: password_file /nonexistent/bmc.password cannot be read"),
+    ("slots", "one", "slots"),
+])
+def test_every_option_is_checked_before_any_request(make_board, option, value, message):
+    emulated = make_board(name="tp1")
+    args = {"address": "127.0.0.1", "board": "tp1", "slots": [1], "state": "on",
+            "http_port": emulated.http_port, "https_port": emulated.https_port,
+            "cert_fingerprint": emulated.fingerprint, option: value}
+    if option != "password_file":
+        args["password"] = "turing"
+    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-a", json.dumps(args)]
+    proc = subprocess.run(argv, env=tool_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+                                             ANSIBLE_LOAD_CALLBACK_PLUGINS="1"),
+                          capture_output=True, text=True, timeout=120, check=False)
+    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+    assert emulated.board.requests == []
+
+
+def test_password_file_and_environment(make_board, tmp_path):
+    emulated = make_board(name="tp1")
+    secret = tmp_path / "bmc.password"
+    secret.write_text("turing\n")
+    secret.chmod(0o600)
+    args = {"address": "127.0.0.1", "board": "tp1", "slots": [2], "state": "on", "password_file": str(secret),
+            "http_port": emulated.http_port, "https_port": emulated.https_port,
+            "cert_fingerprint": emulated.fingerprint}
+    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-a", json.dumps(args)]
+    env = tool_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                   TURINGPI_PASSWORD="wrong-from-env")
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    assert result.get("failed") is not True, result  # the file wins over the environment
+    del args["password_file"]
+    env["TURINGPI_PASSWORD"] = "turing"
+    argv[-1] = json.dumps(args)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    assert result.get("failed") is not True, result
+    assert "turing\n" not in proc.stdout
