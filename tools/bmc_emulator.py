@@ -4,8 +4,9 @@ installed collection.
 
 What it reproduces (see the project's BMC API reference):
 * 2.x: HTTPS with a certificate of the stock shape (CN only, no subjectAltName, expired, see
-  ``make_certificate``); ``POST /api/bmc/authenticate`` issues 64-character tokens (JSON ``id`` and header ``X-Auth-Token``) that expire after ``token_ttl`` seconds of
-  non-use; ``Authorization: Bearer`` or ``Basic``; answers in ``{"response":[{"result": ...}]}``;
+  ``make_certificate``); ``POST /api/bmc/authenticate`` issues 64-character tokens (JSON ``id``
+  and header ``X-Auth-Token``) that expire after ``token_ttl`` seconds of non-use;
+  ``Authorization: Bearer`` or ``Basic``; answers in ``{"response":[{"result": ...}]}``;
   power values are strings ``"0"``/``"1"``; ``type=power`` keys are node1..node4, ``node=`` is
   0-based elsewhere; plain HTTP answers ``/info`` (2.3 = firmware 2.1+) or ``/api/bmc/info``
   (2.0.x) and redirects everything else with 308.

@@ -15,7 +15,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # What site.yml installs (roles' defaults), so that converges measure the roles, not the mirror.
-CLUSTER_PACKAGES = ["munge", "slurmctld", "slurmd", "slurm-client", "openmpi-bin", "libpmix-dev", "python3-mpi4py"]
+CLUSTER_PACKAGES = ["munge", "slurmctld", "slurmd", "slurm-client", "openmpi-bin", "libpmix-dev", "python3-mpi4py",
+                    "slurmdbd", "mariadb-server", "python3-pymysql"]
 
 
 def _sh(*argv: str) -> str:
@@ -46,7 +47,7 @@ def node_image(base: str, packages: list, setup: str = "", label: str = "node") 
         script = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
                   "--no-install-recommends %s >/dev/null && "
                   # Services start from the roles, keys come from the roles: none baked in.
-                  "(systemctl disable munge slurmd slurmctld >/dev/null 2>&1 || true) && "
+                  "(systemctl disable munge slurmd slurmctld slurmdbd mariadb >/dev/null 2>&1 || true) && "
                   "rm -f /etc/munge/munge.key && %s apt-get clean && rm -rf /var/lib/apt/lists/* && "
                   "apt-get update -qq" % (" ".join(packages), setup + " &&" if setup else ""))
         _sh("docker", "exec", builder, "sh", "-c", script)

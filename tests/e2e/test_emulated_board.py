@@ -170,6 +170,40 @@ def test_eight_one_cpu_jobs_share_an_rk1_node(clone):
     assert big.returncode == 0 and "MinMemoryNode=%dM" % (share * 3) in big.stdout, big.stdout + big.stderr
 
 
+def test_accounting_records_jobs_and_keeps_them_across_a_slurmdbd_restart(clone):
+    where, _demo = clone
+    for service in ("mariadb", "slurmdbd"):
+        assert ctl("systemctl is-active %s" % service).stdout.strip() == "active", service
+    assert ctl("stat -c '%a %U' /etc/slurm/slurmdbd.conf").stdout.strip() == "600 slurm"
+    assert ctl("stat -c '%a %U' /etc/slurm/slurmdbd.dbpass").stdout.strip() == "600 root"
+    password = ctl("cat /etc/slurm/slurmdbd.dbpass").stdout.strip()
+    assert len(password) == 32
+    for log in LOGS.glob("e2e-*.log"):  # everything the converges printed
+        assert password not in log.read_text(errors="replace"), log
+    assert password not in ctl("cat /etc/slurm/slurm.conf").stdout
+    assert "users" in ctl("sacctmgr -n -P show account format=account").stdout.split()
+    # Records written while slurmdbd is down reach the database when it is back (slurmctld's queue).
+    assert ctl("systemctl stop slurmdbd").returncode == 0
+    try:
+        job = ctl("sbatch --parsable -o /dev/null --wrap true").stdout.strip()
+        assert job.isdigit()
+        assert wait(lambda: "COMPLETED" in ctl("scontrol show job %s" % job).stdout or
+                    "Invalid job id" in ctl("scontrol show job %s" % job).stderr, 60)
+    finally:
+        assert ctl("systemctl start slurmdbd").returncode == 0
+    assert wait(lambda: "%s|COMPLETED" % job in ctl("sacct -n -P -X -j %s -o JobID,State" % job).stdout, 120), \
+        ctl("sacct -n -P -X -j %s -o JobID,State" % job).stdout
+
+
+def wait(check, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(2)
+    return False
+
+
 def _point_turingpi_inventory_at_the_emulator(where: pathlib.Path) -> None:
     """What a board owner edits in inventories/turingpi, done for the emulated board."""
     inventory = where / "inventories" / "turingpi"
@@ -224,6 +258,8 @@ def test_readme_commands_run_as_written(clone, tmp_path):
     collections = tmp_path / "collections"
     env = {"TURINGPI_PASSWORD": password}
     commands = [c for c in readme_commands() if c not in ("make demo", "make test", "make demo-destroy")]
+    jobs_before = ctl("sacct -n -P -X -a -S now-1days -o JobID").stdout.split()
+    assert jobs_before, "the demo's jobs are in the accounting database"
     outputs = {}
     for command in commands:
         if command == ". .venv/bin/activate":
@@ -257,6 +293,8 @@ def test_readme_commands_run_as_written(clone, tmp_path):
                     "ansible-playbook beowulf.slurm.site -i my-inventory.yml"):
         lines = recaps(outputs[command])
         assert len(lines) == 4 and all(" changed=0 " in line for line in lines), "%s\n%s" % (command, lines)
+    jobs_after = ctl("sacct -n -P -X -a -S now-1days -o JobID").stdout.split()
+    assert set(jobs_before) <= set(jobs_after), "a re-run lost accounting records"
     # The galaxy path with the user's own ansible.cfg: no warning a user must learn to ignore.
     galaxy = outputs["ansible-playbook beowulf.slurm.site -i my-inventory.yml"]
     assert "WARNING" not in galaxy, tail(galaxy, 40)
