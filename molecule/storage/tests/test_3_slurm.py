@@ -36,3 +36,11 @@ def test_a_job_works_in_its_directory_on_the_share(server):
     assert result.content_string == "vm2\n/shared/alice\n"
     assert result.uid == 2001
     assert server.file("/scratch/shared/alice/slurm-%s.out" % job).exists
+
+
+def test_accounting_off_means_no_slurmdbd(server):
+    """slurm_accounting: false (this scenario): no accounting keys, no slurmdbd, no database."""
+    conf = server.file("/etc/slurm/slurm.conf").content_string
+    assert "AccountingStorageType" not in conf
+    assert not server.file("/etc/slurm/slurmdbd.conf").exists
+    assert not server.service("slurmdbd").is_running
