@@ -195,6 +195,19 @@ def test_accounting_records_jobs_and_keeps_them_across_a_slurmdbd_restart(clone)
         ctl("sacct -n -P -X -j %s -o JobID,State" % job).stdout
 
 
+def test_a_daemon_that_fails_to_start_shows_its_journal_and_the_next_run_heals(clone):
+    where, _demo = clone
+    broken = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated "
+                "-e '{\"slurm_config\": {\"SelectType\": \"select/no_such_plugin\"}}'", where, "e2e-broken-config")
+    assert broken.returncode != 0
+    assert "slurmctld did not start on node3; the last lines of its journal:" in broken.output, tail(broken.output, 40)
+    assert "no_such_plugin" in broken.output.split("the last lines of its journal:")[1]
+    healed = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated", where, "e2e-healed")
+    assert healed.returncode == 0, tail(healed.output, 60)
+    assert wait(lambda: ctl("sinfo -h -N -o '%N %T'").stdout.split() ==
+                ["node1", "idle", "node2", "idle", "node4", "idle"], 60), ctl("sinfo -N").stdout
+
+
 def wait(check, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
