@@ -38,8 +38,15 @@ RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "
              "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
              "--tmpfs", "/run", "--tmpfs", "/run/lock"]
 BASE = os.environ.get("BEOWULF_IMAGE_DEBIAN12", "beowulf-slurm/debian12:base")
+# Containers share the host's kernel, so a container "powered on" by the BMC emulator still
+# reports the host's boot time, and slurmctld waits for a new boot time before it counts a
+# resumed node as up. `slurmd -b` reports a boot when slurmd starts, as a real node's first
+# start after power-on does (harmless with the role's ReturnToService=2). Emulator only.
+SLURMD_DROP_IN = ("[Service]\\nExecStart=\\nExecStart=/usr/sbin/slurmd -D -b -s \\$SLURMD_OPTIONS\\n")
 SETUP = ("python3 /opt/topology.py rk1-5.10 /opt/beowulf/topology/rk1-5.10 && "
-         "mkdir -p /root/.ssh && chmod 700 /root/.ssh && systemctl enable ssh >/dev/null 2>&1")
+         "mkdir -p /root/.ssh && chmod 700 /root/.ssh && systemctl enable ssh >/dev/null 2>&1 && "
+         "mkdir -p /etc/systemd/system/slurmd.service.d && "
+         "printf \"" + SLURMD_DROP_IN + "\" > /etc/systemd/system/slurmd.service.d/emulated-boot.conf")
 
 
 class Progress:
@@ -145,10 +152,21 @@ def emulator_pid() -> int | None:
     return pid
 
 
+def board_gateway() -> str:
+    """The host's address on the board network: where the controller container reaches the BMC."""
+    return sh("docker", "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", NETWORK).stdout.strip()
+
+
 def start_emulator(password: str) -> None:
+    gateway = board_gateway()
     if emulator_pid():
-        return
+        if (STATE / "bmc_gateway").exists() and (STATE / "bmc_gateway").read_text().strip() == gateway:
+            return
+        os.killpg(emulator_pid(), signal.SIGTERM)  # an emulator from before: listen on the gateway too
+        time.sleep(0.5)
+    (STATE / "bmc_gateway").write_text(gateway + "\n")
     config = {"boards": [{"name": "emulated", "http_port": 18080, "https_port": 18443, "password": password,
+                          "extra_hosts": [gateway] if gateway else [],
                           "names": {str(s): "node%d" % s for s in SLOTS},
                           "modules": {str(s): "Turing RK1" for s in SLOTS},
                           "containers": {str(s): container(s) for s in SLOTS}}]}
@@ -193,9 +211,65 @@ def show_cluster() -> None:
         raise SystemExit("the cluster did not answer: %s" % ", ".join(failed))
 
 
+def node_states() -> dict:
+    out = sh("docker", "exec", container(CONTROLLER_SLOT), "sinfo", "--noheader", "--Node", "--format=%N %t",
+             check=False).stdout
+    return dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+
+
+def watch_states(done, timeout: float, started: float) -> dict:
+    """Print each change of the nodes' states until ``done(states)``; SystemExit after ``timeout``."""
+    last = None
+    deadline = time.monotonic() + timeout
+    while True:
+        states = node_states()
+        if states != last:
+            containers = " ".join("%s:%s" % (name, "on" if running(container(int(name[-1]))) else "off")
+                                  for name in sorted(states) if name[-1].isdigit())
+            print("      %5.0f s  %s   (containers %s)" % (time.monotonic() - started, "  ".join(
+                "%s %s" % item for item in sorted(states.items())), containers), flush=True)
+            last = states
+        if done(states):
+            return states
+        if time.monotonic() > deadline:
+            raise SystemExit("the nodes did not reach the expected state within %.0f s; see "
+                             "/var/log/slurm/power_save.log on node3 (make demo-login)" % timeout)
+        time.sleep(1)
+
+
+def show_power_saving() -> None:
+    """Idle nodes power off through the BMC after SuspendTime; a job powers them on again."""
+    config = sh("docker", "exec", container(CONTROLLER_SLOT), "scontrol", "show", "config").stdout
+    settings = dict((k.strip(), v.strip()) for k, _sep, v in (line.partition("=") for line in config.splitlines()))
+    suspend_time = int(settings.get("SuspendTime", "0 sec").split()[0] or 0)
+    suspend_timeout = int(settings.get("SuspendTimeout", "0 sec").split()[0] or 0)
+    resume_timeout = int(settings.get("ResumeTimeout", "0 sec").split()[0] or 0)
+    if not suspend_time:
+        print("      power saving is off in this inventory (slurm_power_saving: false)")
+        return
+    print("      SuspendTime=%d s: idle compute nodes are shut down and their slots switched off (idle~);"
+          " node3, the controller, never." % suspend_time, flush=True)
+    started = time.monotonic()
+    asleep = lambda states: all(state == "idle~" for state in states.values())  # noqa: E731
+    watch_states(asleep, suspend_time + suspend_timeout + 90, started)
+    print("\n$ srun -N3 hostname       # needs the sleeping nodes: Slurm powers them on", flush=True)
+    begin = time.monotonic()
+    out = sh("docker", "exec", container(CONTROLLER_SLOT), "srun", "-N3", "hostname", check=False,
+             timeout=resume_timeout + 120)
+    print((out.stdout + out.stderr).rstrip())
+    if out.returncode != 0:
+        raise SystemExit("the job on the powered-down nodes failed")
+    print("      the nodes powered on, registered and ran the job in %.0f s" % (time.monotonic() - begin), flush=True)
+    log = sh("docker", "exec", container(CONTROLLER_SLOT), "tail", "-n", "12", "/var/log/slurm/power_save.log",
+             check=False).stdout
+    print("\n$ tail /var/log/slurm/power_save.log      # on node3\n" + log.rstrip(), flush=True)
+    print("\n      idle again: after SuspendTime they power off once more", flush=True)
+    watch_states(asleep, suspend_time + suspend_timeout + 90, time.monotonic())
+
+
 def up() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
-    progress = Progress(7)
+    progress = Progress(8)
     packages = CLUSTER_PACKAGES + ["openssh-server"]
     cached = image_exists(image_name(BASE, packages, SETUP, label="board"))
     with progress.step("node image: Debian 12 + systemd, openssh-server, Slurm, MUNGE, OpenMPI (%s)"
@@ -214,6 +288,8 @@ def up() -> None:
         playbook("verify.yml", password)
     with progress.step("the cluster"):
         show_cluster()
+    with progress.step("power saving: idle nodes power off through the BMC, a job powers them on"):
+        show_power_saving()
     progress.done()
     print(NEXT_STEPS % {"password": (STATE / "bmc_password").relative_to(ROOT)})
 
@@ -261,7 +337,7 @@ def destroy() -> None:
     for slot in SLOTS:
         sh("docker", "rm", "-f", container(slot), check=False)
     sh("docker", "network", "rm", NETWORK, check=False)
-    for name in ("bmc.pid", "known_hosts"):
+    for name in ("bmc.pid", "known_hosts", "bmc_gateway"):
         (STATE / name).unlink(missing_ok=True)
     print("emulated board removed")
     if os.environ.get("BEOWULF_KEEP_ENGINE") != "1":

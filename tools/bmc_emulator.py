@@ -441,15 +441,21 @@ def main() -> None:
         config = json.load(handle)
     state_dir = args.state_dir or tempfile.mkdtemp(prefix="bmc-emulator-")
     os.makedirs(state_dir, exist_ok=True)
-    running = []
+    running, extras = [], []
     for spec in config["boards"]:
         spec = dict(spec)
         host = spec.pop("host", "127.0.0.1")
         http_port, https_port = spec.pop("http_port", 0), spec.pop("https_port", 0)
         shape = spec.pop("cert_shape", "stock")
+        # More addresses for the same board (say, the gateway of the containers' network, so that
+        # the emulated controller reaches its BMC as a real one reaches the board's).
+        extra_hosts = spec.pop("extra_hosts", [])
         cert_dir = os.path.join(state_dir, "shared" if args.shared_cert else spec.get("name", "turingpi"))
         os.makedirs(cert_dir, exist_ok=True)
-        running.append(EmulatedBoard(Board(**spec), host, http_port, https_port, cert_dir, shape).start())
+        board = EmulatedBoard(Board(**spec), host, http_port, https_port, cert_dir, shape).start()
+        running.append(board)
+        for extra in extra_hosts:
+            extras.append(EmulatedBoard(board.board, extra, board.http_port, board.https_port, cert_dir, shape).start())
     ports = {b.board.name: {"host": b.host, "http_port": b.http_port, "https_port": b.https_port,
                             "cert": b.cert_path, "fingerprint": b.fingerprint} for b in running}
     with open(os.path.join(state_dir, "ports.json"), "w") as handle:
@@ -462,7 +468,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for board in running:
+        for board in running + extras:
             board.stop()
 
 

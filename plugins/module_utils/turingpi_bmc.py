@@ -488,8 +488,15 @@ class BmcClient:
         return {index + 1: entry for index, entry in enumerate(payload[:4]) if isinstance(entry, dict)}
 
     def set_power(self, slot: int, on: bool) -> None:
-        _check_slot(slot)
-        self.call("set", "power", **{"node%d" % slot: 1 if on else 0})
+        self.set_powers({slot: on})
+
+    def set_powers(self, states: dict) -> None:
+        """Several slots in one request (bmcd takes any subset of node1..node4 at once)."""
+        if not states:
+            raise ValueError("no slot given")
+        for slot in states:
+            _check_slot(slot)
+        self.call("set", "power", **{"node%d" % slot: 1 if on else 0 for slot, on in sorted(states.items())})
 
     def reset(self, slot: int) -> None:
         _check_slot(slot)
