@@ -250,7 +250,10 @@ def show_power_saving() -> None:
     print("      SuspendTime=%d s: idle compute nodes are shut down and their slots switched off (idle~);"
           " node3, the controller, never." % suspend_time, flush=True)
     started = time.monotonic()
-    asleep = lambda states: all(state == "idle~" for state in states.values())  # noqa: E731
+
+    def asleep(states: dict) -> bool:
+        return all(state == "idle~" for state in states.values())
+
     watch_states(asleep, suspend_time + suspend_timeout + 90, started)
     print("\n$ srun -N3 hostname       # needs the sleeping nodes: Slurm powers them on", flush=True)
     begin = time.monotonic()
@@ -352,4 +355,6 @@ def login() -> None:
 
 if __name__ == "__main__":
     action = sys.argv[1] if len(sys.argv) > 1 else "up"
-    {"up": up, "destroy": destroy, "login": login}.get(action, lambda: sys.exit("usage: demo.py up|destroy|login"))()
+    # bmc: (re)start only the BMC emulator, as after a BMC reboot (the tests stop and start it).
+    {"up": up, "destroy": destroy, "login": login, "bmc": lambda: start_emulator(bmc_password())}.get(
+        action, lambda: sys.exit("usage: demo.py up|destroy|login|bmc"))()

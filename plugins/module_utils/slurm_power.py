@@ -332,12 +332,12 @@ def shut_down(name: str, entry: dict, settings: dict, conf_dir: str, log: Log) -
         if gone >= 2:
             log("%s: shut down (%s no longer answers)" % (name, address))
             return ""
-        if state is True and ssh_error and ("denied" in ssh_error or "verification" in ssh_error
-                                             or "key" in ssh_error):
+        refused = any(word in ssh_error for word in ("denied", "verification", "key"))
+        if state is True and refused:
             break  # it will not go down: the key or the host key was refused
         time.sleep(1)
-    return "did not shut down within %s s%s" % (settings.get("shutdown_timeout", 90),
-                                                 " (ssh: %s)" % ssh_error if ssh_error else "")
+    detail = " (ssh: %s)" % ssh_error if ssh_error else ""
+    return "did not shut down within %s s%s" % (settings.get("shutdown_timeout", 90), detail)
 
 
 def mark_down(names: list, reason: str, log: Log) -> None:
@@ -423,7 +423,6 @@ def main(action: str, argv: list, conf_dir: str = CONF_DIR, log_path: str = LOG_
         os._exit(code)  # pylint: disable=protected-access
     return power_off(known, nodes, boards, settings, conf_dir, log, force=action == "resume-fail") or (
         1 if missing else 0)
-
 
 
 # -- inputs from Ansible's hostvars ---------------------------------------------------------------------
