@@ -340,7 +340,7 @@ def destroy() -> None:
     for slot in SLOTS:
         sh("docker", "rm", "-f", container(slot), check=False)
     sh("docker", "network", "rm", NETWORK, check=False)
-    for name in ("bmc.pid", "known_hosts", "bmc_gateway"):
+    for name in ("bmc.pid", "known_hosts", "bmc_gateway", "bmc/emulated.power.json"):
         (STATE / name).unlink(missing_ok=True)
     print("emulated board removed")
     if os.environ.get("BEOWULF_KEEP_ENGINE") != "1":

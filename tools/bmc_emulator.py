@@ -15,6 +15,8 @@ What it reproduces (see the project's BMC API reference):
   clears the count. Unlike bmcd, loopback callers are NOT exempt (tests run on loopback).
 * 1.x: plain HTTP only, no authentication, no ``result`` wrapper, numbers instead of strings.
 * a slot can be bound to a Docker container: power off stops it, on starts it, reset restarts it.
+* run from the command line, the commanded power state is saved (``<state-dir>/<board>.power.json``)
+  and re-applied when the emulator starts again, as bmcd does after a restart.
 
 Run one or more boards from a JSON file until interrupted:
     python tools/bmc_emulator.py --config boards.json [--state-dir DIR]
@@ -122,6 +124,7 @@ class Board:
     power_on_at: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)  # (method, path) log, for tests
     auth_calls: int = 0
+    state_file: str = ""  # where the commanded power state is kept across restarts (bmcd.bin)
 
     def __post_init__(self) -> None:
         self.power = {int(k): bool(v) for k, v in self.power.items()}
@@ -130,9 +133,20 @@ class Board:
         self.containers = {int(k): v for k, v in self.containers.items()}
         if not self.version:
             self.version = {"1": "1.1.0", "2.0": "2.0.5", "2.3": "2.3.4"}[self.firmware]
+        if self.state_file and os.path.exists(self.state_file):
+            # Like bmcd after a restart: the saved power state is re-applied to the slots.
+            with open(self.state_file) as handle:
+                self.power = {int(k): bool(v) for k, v in json.load(handle).items()}
+            for slot, on in self.power.items():
+                self._docker("on" if on else "off", slot)
         now = time.time()
         self.power_on_at = {slot: now for slot, on in self.power.items() if on}
         self.lock = threading.Lock()
+
+    def _save(self) -> None:
+        if self.state_file:
+            with open(self.state_file, "w") as handle:
+                json.dump(self.power, handle)
 
     # -- auth ---------------------------------------------------------------------------
     def banned(self, peer: str) -> float:
@@ -188,6 +202,7 @@ class Board:
         if self.power[slot] == on:
             return
         self.power[slot] = on
+        self._save()
         if on:
             self.power_on_at[slot] = time.time()
         else:
@@ -452,6 +467,7 @@ def main() -> None:
         extra_hosts = spec.pop("extra_hosts", [])
         cert_dir = os.path.join(state_dir, "shared" if args.shared_cert else spec.get("name", "turingpi"))
         os.makedirs(cert_dir, exist_ok=True)
+        spec.setdefault("state_file", os.path.join(state_dir, "%s.power.json" % spec.get("name", "turingpi")))
         board = EmulatedBoard(Board(**spec), host, http_port, https_port, cert_dir, shape).start()
         running.append(board)
         for extra in extra_hosts:
