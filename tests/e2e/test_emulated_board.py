@@ -134,7 +134,9 @@ def test_inventory_comes_from_the_bmc(clone):
     data = json.loads(proc.stdout)
     assert data["slurmctld"]["hosts"] == ["node3"]
     assert sorted(data["slurmd"]["hosts"]) == ["node1", "node2", "node4"]
-    assert sorted(data["powered_on"]["hosts"]) == ["node1", "node2", "node3", "node4"]
+    # make demo ends with the compute nodes powered down by Slurm (power saving) through the BMC.
+    assert data["powered_on"]["hosts"] == ["node3"]
+    assert sorted(data["powered_off"]["hosts"]) == ["node1", "node2", "node4"]
     fingerprint = data["_meta"]["hostvars"]["node1"]["turingpi_bmc_cert_fingerprint"]
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint["__ansible_unsafe"] if isinstance(fingerprint, dict)
                         else fingerprint), "the emulated inventory pins the certificate"
@@ -295,6 +297,22 @@ def test_power_secrets_are_readable_by_the_slurm_user_only(clone):
     assert len(lines) == 1 and 'restrict,command="/usr/bin/systemctl poweroff" ssh-ed25519 ' in lines[0], lines
 
 
+@pytest.mark.parametrize("extra, words", [
+    ('{"slurm_power_saving_suspend_time": "soon"}', "slurm_power_saving_suspend_time"),
+    ('{"slurm_power_saving_shutdown_timeout": 500}', "slurm_power_saving_shutdown_timeout (500) must be shorter"),
+    ('{"slurm_power_saving_exclude_nodes": ["node9"]}', "slurm_power_saving_exclude_nodes names hosts that are not"),
+])
+def test_bad_power_settings_are_refused_before_any_change(clone, extra, words):
+    where, _demo = clone
+    before = ctl("md5sum /etc/slurm/slurm.conf /etc/slurm/power/nodes.json").stdout
+    run = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated -e '%s'" % extra, where,
+             "e2e-power-bad-%d" % len(extra))
+    assert run.returncode != 0
+    assert words in run.output, tail(run.output, 30)
+    assert all(" changed=0 " in line for line in recaps(run.output)), recaps(run.output)
+    assert ctl("md5sum /etc/slurm/slurm.conf /etc/slurm/power/nodes.json").stdout == before
+
+
 def test_a_bmc_that_is_down_at_resume_leaves_the_node_down_and_the_job_pending(clone):
     where, _demo = clone
     assert wait(lambda: states().get("node1") == "idle~", 200), states()
@@ -372,7 +390,9 @@ def _point_turingpi_inventory_at_the_emulator(where: pathlib.Path) -> None:
     config = yaml.safe_load((inventory / "turingpi.yml").read_text())
     board = config["boards"][0]
     fingerprint = (where / ".cache" / "emulated" / "bmc" / "emulated" / "stock.fingerprint").read_text().strip()
-    board.update(address="127.0.0.1", http_port=ports["http_port"], https_port=ports["https_port"],
+    # The same board as the emulated inventory's, under the same name (power saving keeps a
+    # file per board on the controller: another name would be another board).
+    board.update(name="emulated", address="127.0.0.1", http_port=ports["http_port"], https_port=ports["https_port"],
                  cert_fingerprint=fingerprint)
     config["nfs"] = False  # containers cannot run the kernel NFS server (the storage tier has VMs for it)
     board["slots"] = {slot: {"ansible_host": "127.0.0.1", "vars": {"ansible_port": 2220 + slot}}
@@ -393,7 +413,17 @@ def _static_inventory(where: pathlib.Path, path: pathlib.Path) -> None:
                                          % (cache / "known_hosts"),
               "slurm_topology_sysfs_root": "/opt/beowulf/topology/rk1-5.10/sys",
               "slurm_topology_procfs_root": "/opt/beowulf/topology/rk1-5.10/proc"}
-    hosts = {"node%d" % slot: {"ansible_port": 2220 + slot} for slot in (1, 2, 3, 4)}
+    # Power saving as in the emulated inventory, each node mapped to its board and slot by hand.
+    emulated = yaml.safe_load((where / "inventories" / "emulated" / "group_vars" / "all.yml").read_text())
+    common.update({key: value for key, value in emulated.items() if key.startswith("slurm_power_saving")})
+    common["slurm_power_saving_bmc_addresses"] = {"emulated": (cache / "bmc_gateway").read_text().strip()}
+    fingerprint = (cache / "bmc" / "emulated" / "stock.fingerprint").read_text().strip()
+    bmc = {"turingpi_board": "emulated", "turingpi_bmc": "127.0.0.1", "turingpi_bmc_username": "root",
+           "turingpi_bmc_http_port": 18080, "turingpi_bmc_https_port": 18443, "turingpi_bmc_firmware": "2",
+           "turingpi_bmc_validate_certs": True, "turingpi_bmc_timeout": 10.0,
+           "turingpi_bmc_cert_fingerprint": fingerprint.split("=", 1)[1].replace(":", "").lower(),
+           "turingpi_bmc_password_file": str(cache / "bmc_password")}
+    hosts = {"node%d" % slot: dict(bmc, ansible_port=2220 + slot, turingpi_slot=slot) for slot in (1, 2, 3, 4)}
     inventory = {"all": {"vars": common, "children": {
         "slurmctld": {"hosts": {"node3": hosts["node3"]}},
         "slurmd": {"hosts": {name: hosts[name] for name in ("node1", "node2", "node4")}}}}}
@@ -422,30 +452,31 @@ def test_readme_commands_run_as_written(clone, tmp_path):
     jobs_before = ctl("sacct -n -P -X -a -S now-1days -o JobID").stdout.split()
     assert jobs_before, "the demo's jobs are in the accounting database"
     outputs = {}
-    for command in commands:
-        if command == ". .venv/bin/activate":
-            continue
-        script = ". .venv/bin/activate && " + command.replace("turingpi.local:443", "127.0.0.1:18443")
-        if command.startswith(("ansible-galaxy collection install", "ansible-playbook beowulf.slurm.site")):
-            # Existing infrastructure: the user's own ansible.cfg (nothing of this clone's) in its own directory.
-            home = tmp_path / "infra"
-            home.mkdir(exist_ok=True)
-            (home / "ansible.cfg").write_text("[defaults]\nforks = 10\n")
-            shutil.copy(where / "my-inventory.yml", home / "my-inventory.yml")
-            if command.startswith("ansible-galaxy"):
-                shutil.copy(where / "beowulf-slurm-0.1.0.tar.gz", home)
-            proc = sh(script.replace(". .venv/bin/activate", ". %s/.venv/bin/activate" % where), home,
-                      "e2e-readme-%d" % len(outputs), env=dict(env, ANSIBLE_COLLECTIONS_PATH=str(collections)))
-        else:
-            proc = sh(script, where, "e2e-readme-%d" % len(outputs),
-                      stdin="sinfo -h -o '%T %D'\n" if command == "make demo-login" else None, env=env)
-        assert proc.returncode == 0, "%s\n%s" % (command, tail(proc.output, 60))
-        assert password not in proc.output, command
-        outputs[command] = proc.output
+    with nodes_held():  # awake through every converge (the emulated SuspendTime is 60 s)
+        for command in commands:
+            if command == ". .venv/bin/activate":
+                continue
+            script = ". .venv/bin/activate && " + command.replace("turingpi.local:443", "127.0.0.1:18443")
+            if command.startswith(("ansible-galaxy collection install", "ansible-playbook beowulf.slurm.site")):
+                # Existing infrastructure: the user's own ansible.cfg (nothing of this clone's) in its own directory.
+                home = tmp_path / "infra"
+                home.mkdir(exist_ok=True)
+                (home / "ansible.cfg").write_text("[defaults]\nforks = 10\n")
+                shutil.copy(where / "my-inventory.yml", home / "my-inventory.yml")
+                if command.startswith("ansible-galaxy"):
+                    shutil.copy(where / "beowulf-slurm-0.1.0.tar.gz", home)
+                proc = sh(script.replace(". .venv/bin/activate", ". %s/.venv/bin/activate" % where), home,
+                          "e2e-readme-%d" % len(outputs), env=dict(env, ANSIBLE_COLLECTIONS_PATH=str(collections)))
+            else:
+                proc = sh(script, where, "e2e-readme-%d" % len(outputs),
+                          stdin="sinfo -h -o '%T %D'\n" if command == "make demo-login" else None, env=env)
+            assert proc.returncode == 0, "%s\n%s" % (command, tail(proc.output, 60))
+            assert password not in proc.output, command
+            outputs[command] = proc.output
 
     graph = outputs["ansible-inventory -i inventories/turingpi --graph"]
-    assert "@slurmctld:" in graph and "|--node3" in graph and "@tp1:" in graph, graph
-    assert "idle" in outputs["make demo-login"], outputs["make demo-login"]
+    assert "@slurmctld:" in graph and "|--node3" in graph and "@emulated:" in graph, graph
+    assert "mixed" in outputs["make demo-login"], outputs["make demo-login"]
     fingerprint = (where / ".cache" / "emulated" / "bmc" / "emulated" / "stock.fingerprint").read_text().strip()
     assert outputs["openssl s_client -connect turingpi.local:443 </dev/null 2>/dev/null | openssl x509 -noout "
                    "-fingerprint -sha256"].strip() == fingerprint
