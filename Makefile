@@ -3,14 +3,14 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PYTEST := $(CURDIR)/.venv/bin/pytest
 
-.PHONY: help bootstrap venv test unit static integration molecule demo demo-login demo-destroy build bench clean
+.PHONY: help bootstrap venv test unit static integration molecule e2e demo demo-login demo-destroy build bench clean
 
 help:
 	@echo "make test          run every test tier (unit, static, integration, molecule incl. VMs, e2e)"
 	@echo "make demo          the emulated Turing Pi 2 board: BMC emulator + 4 nodes, site.yml, smoke test"
 	@echo "make demo-login    shell on the demo controller"
 	@echo "make demo-destroy  remove the demo cluster"
-	@echo "make unit|static|integration|molecule   one tier"
+	@echo "make unit|static|integration|molecule|e2e   one tier"
 	@echo "make bench         converge times at 4 and 16 compute containers (JSON)"
 
 bootstrap:
@@ -20,7 +20,7 @@ venv:
 	scripts/bootstrap.sh venv
 
 test: bootstrap
-	$(PYTEST)
+	scripts/test.sh
 
 unit: venv
 	$(PYTEST) tests/unit
@@ -33,6 +33,9 @@ integration: venv
 
 molecule: bootstrap
 	$(PYTEST) tests/molecule
+
+e2e: bootstrap
+	$(PYTEST) tests/e2e
 
 demo:
 	@started=$$(date +%s); scripts/bootstrap.sh demo && \

@@ -280,7 +280,8 @@ def switch(board: str, slots: dict, on: bool, boards: dict, conf_dir: str, log: 
         if connection.get(key):
             connection[key] = os.path.join(conf_dir, connection[key])
     what = "on" if on else "off"
-    with open(os.path.join(conf_dir, "%s.lock" % re.sub(r"[^A-Za-z0-9_.-]", "_", board)), "w") as lock:
+    lock_path = os.path.join(conf_dir, "%s.lock" % re.sub(r"[^A-Za-z0-9_.-]", "_", board))
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         started = time.monotonic()
         try:

@@ -241,4 +241,4 @@ def test_one_request_at_a_time_per_board(conf, monkeypatch):
     for thread in threads:
         thread.join()
     assert peak[0] == 1
-    assert os.path.exists(conf / "tp1.lock")
+    assert os.stat(conf / "tp1.lock").st_mode & 0o777 == 0o600
