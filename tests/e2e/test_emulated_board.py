@@ -342,6 +342,9 @@ def test_a_bmc_that_is_down_at_resume_leaves_the_node_down_and_the_job_pending(c
 
 def test_power_saving_off_wakes_the_nodes_and_removes_its_files(clone):
     where, _demo = clone
+    # Every node asleep first (the previous test's job may still be ending on node1): the run
+    # must wake them all and hold them until power saving is off.
+    assert wait(all_asleep, 200), states()
     off = ". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated -e slurm_power_saving=false"
     first = sh(off, where, "e2e-power-off")
     assert first.returncode == 0, tail(first.output, 60)
