@@ -216,7 +216,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_config_data(self, path):
         """Check our options' raw YAML types before Ansible coerces them, then read them as usual."""
-        raw = self.loader.load_from_file(path, cache="all") or {}
+        raw = self.loader.load_from_file(path, cache="none", unsafe=True) or {}  # one parse, no deep copy
         if not isinstance(raw, dict):
             raise AnsibleParserError("%s: %s must be a YAML dictionary of options" % (PREFIX, path))
         try:

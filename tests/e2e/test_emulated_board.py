@@ -235,6 +235,12 @@ def power_log() -> str:
     return ctl("cat /var/log/slurm/power_save.log").stdout
 
 
+def board_report() -> str:
+    """What an admin would look at when the board is not in the state a test expects."""
+    return ctl("date; scontrol show node -o; squeue -o '%i %j %T %R %S'; tail -n 20 /var/log/slurm/power_save.log; "
+               "tail -n 40 /var/log/slurm/slurmctld.log").stdout
+
+
 def test_idle_nodes_power_down_through_the_bmc_and_a_job_powers_them_up(clone):
     where, demo = clone
     # make demo showed it: idle -> idle% -> idle~ (containers off), a job, and idle~ again.
@@ -347,7 +353,7 @@ def test_power_saving_off_wakes_the_nodes_and_removes_its_files(clone):
     where, _demo = clone
     # Every node asleep first (the previous test's job may still be ending on node1): the run
     # must wake them all and hold them until power saving is off.
-    assert wait(all_asleep, 200), states()
+    assert wait(all_asleep, 200), board_report()
     off = ". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated -e slurm_power_saving=false"
     first = sh(off, where, "e2e-power-off")
     assert first.returncode == 0, tail(first.output, 60)
