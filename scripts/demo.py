@@ -16,6 +16,7 @@ Then it runs, exactly as on a real board:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import pathlib
@@ -32,6 +33,11 @@ from node_image import CLUSTER_PACKAGES, image_exists, image_name, node_image  #
 STATE = ROOT / ".cache" / "emulated"
 INVENTORY = ROOT / "inventories" / "emulated"
 NETWORK = "beowulf-board"
+# The board network gets a subnet of ours so that every node keeps its address, and every node's
+# /etc/hosts names all four: Docker's DNS forgets a stopped container, and slurmctld drops a node
+# whose name does not resolve when it starts (a real board's names come from /etc/hosts or DNS
+# that does not forget a powered-off node). The first free one is used.
+SUBNETS = ("172.30.71.0/24", "172.31.71.0/24", "10.213.71.0/24", "192.168.213.0/24")
 SLOTS = (1, 2, 3, 4)
 CONTROLLER_SLOT = 3
 RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
@@ -105,16 +111,43 @@ def running(name: str) -> bool:
     return sh("docker", "inspect", "-f", "{{.State.Running}}", name, check=False).stdout.strip() == "true"
 
 
+def board_network() -> str:
+    """The board network's subnet, the network created on the first free one of SUBNETS."""
+    known = sh("docker", "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", NETWORK,
+               check=False)
+    if known.returncode == 0 and known.stdout.strip():
+        return known.stdout.strip()
+    refusals = []
+    for subnet in SUBNETS:
+        made = sh("docker", "network", "create", "--subnet", subnet,
+                  "--gateway", str(ipaddress.ip_network(subnet)[1]), NETWORK, check=False)
+        if made.returncode == 0:
+            return subnet
+        refusals.append("%s: %s" % (subnet, made.stderr.strip()))
+    raise SystemExit("cannot create the Docker network %s on any of its subnets:\n  %s"
+                     % (NETWORK, "\n  ".join(refusals)))
+
+
+def node_addresses(subnet: str) -> dict:
+    network = ipaddress.ip_network(subnet)
+    return {slot: str(network[10 + slot]) for slot in SLOTS}
+
+
 def start_nodes(image: str, key: pathlib.Path) -> None:
-    sh("docker", "network", "create", NETWORK, check=False)
+    addresses = node_addresses(board_network())
+    hosts = [flag for slot in SLOTS for flag in ("--add-host", "node%d:%s" % (slot, addresses[slot]))]
     for slot in SLOTS:
         name = container(slot)
         if running(name):
             continue
         sh("docker", "rm", "-f", name, check=False)
-        sh("docker", "run", "-d", "--name", name, "--hostname", "node%d" % slot, "--network", NETWORK,
-           "--network-alias", "node%d" % slot, "-p", "127.0.0.1:%d:22" % (2220 + slot), *RUN_FLAGS,
-           image, "/lib/systemd/systemd")
+        run = sh("docker", "run", "-d", "--name", name, "--hostname", "node%d" % slot, "--network", NETWORK,
+                 "--network-alias", "node%d" % slot, "--ip", addresses[slot], *hosts,
+                 "-p", "127.0.0.1:%d:22" % (2220 + slot), *RUN_FLAGS, image, "/lib/systemd/systemd", check=False)
+        if run.returncode != 0:
+            raise SystemExit("starting %s failed: %s%s" % (name, run.stderr.strip(), (
+                "\n(the network %s comes from an older demo: make demo-destroy, then make demo)" % NETWORK
+                if "user configured subnets" in run.stderr else "")))
     pub = key.with_suffix(".pub")
     for slot in SLOTS:
         name = container(slot)
