@@ -9,7 +9,8 @@ and the no-op split into a fixed part and a part per compute node (a line throug
 Nodes come from a derived image with the
 distribution's packages preinstalled (built once, named by a hash of the package list), so
 the first converge measures the roles rather than the Debian mirror; the roles' install
-tasks still run and find the packages present.
+tasks still run and find the packages present. The Ansible output of every timed run is kept in
+.cache/bench/<date-time>/ (named in the JSON), so each number can be traced to what ran.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import playbook  # noqa: E402  pylint: disable=wrong-import-position
 sys.path.insert(0, str(ROOT / "tools"))
 from node_image import CLUSTER_PACKAGES, node_image  # noqa: E402  pylint: disable=wrong-import-position
 
+LOGS = ROOT / ".cache" / "bench" / time.strftime("%Y%m%d-%H%M%S")
 RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
              "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
              "--tmpfs", "/run", "--tmpfs", "/run/lock"]
@@ -71,6 +73,11 @@ def inventory(names: list, connection: str) -> str:
     return handle.name
 
 
+def keep_log(name: str, output: str) -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / name).write_text(output)
+
+
 def measure(image: str, count: int, connection: str) -> dict:
     network = "beowulf-bench"
     names = start_cluster(image, count, network)
@@ -79,11 +86,13 @@ def measure(image: str, count: int, connection: str) -> dict:
         started = time.monotonic()
         first = playbook.run("site.yml", inv)
         first_s = time.monotonic() - started
+        keep_log("n%d-first-converge.log" % count, first.output)
         if first.rc != 0:
             raise SystemExit("first converge failed at %d nodes:\n%s" % (count, first.output[-3000:]))
         started = time.monotonic()
         second = playbook.run("site.yml", inv)
         second_s = time.monotonic() - started
+        keep_log("n%d-noop-rerun.log" % count, second.output)
         if second.rc != 0:
             raise SystemExit("re-run failed at %d nodes:\n%s" % (count, second.output[-3000:]))
         return {"compute_nodes": count, "first_converge_s": round(first_s, 1),
@@ -105,7 +114,8 @@ def main() -> None:
     args = parser.parse_args()
     image = node_image(args.image, CLUSTER_PACKAGES)
     results = [measure(image, n, args.connection) for n in args.nodes]
-    report = {"image": image, "connection": args.connection, "results": results}
+    report = {"image": image, "connection": args.connection, "results": results,
+              "ansible_logs": str(LOGS.relative_to(ROOT))}
     small, large = min(results, key=lambda r: r["compute_nodes"]), max(results, key=lambda r: r["compute_nodes"])
     if large["compute_nodes"] > small["compute_nodes"] and small["noop_rerun_s"]:
         report["noop_ratio_largest_to_smallest"] = round(large["noop_rerun_s"] / small["noop_rerun_s"], 2)
