@@ -155,7 +155,7 @@ import os
 import re
 
 from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable, get_cache_plugin
 from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
     CONNECTION_SPEC,
     BmcClient,
@@ -215,10 +215,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return path if os.path.isabs(path) else os.path.normpath(os.path.join(self._config_dir, path))
 
     def _read_config_data(self, path):
-        """Check our options' raw YAML types before Ansible coerces them, then read them as usual."""
-        raw = self.loader.load_from_file(path, cache="none", unsafe=True) or {}  # one parse, no deep copy
+        """Check our options' raw YAML types before Ansible coerces them, then set the options.
+
+        What ``BaseInventoryPlugin._read_config_data`` does, with one parse of the file and no deep
+        copy of it (nothing here changes the parsed data): the cached path is dominated by parsing.
+        """
+        try:
+            raw = self.loader.load_from_file(path, cache="none", unsafe=True, trusted_as_template=True)
+        except Exception as exc:
+            raise AnsibleParserError(str(exc)) from None
+        if not raw:
+            raise AnsibleParserError("%s is empty" % path)
         if not isinstance(raw, dict):
             raise AnsibleParserError("%s: %s must be a YAML dictionary of options" % (PREFIX, path))
+        if raw.get("plugin") not in (getattr(self, "_redirected_names", None) or [self.NAME]):
+            raise AnsibleParserError("Incorrect plugin name in file: %s" % raw.get("plugin", "none found"))
         try:
             for option in TOP_BOOLS:
                 if option in raw:
@@ -232,7 +243,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     to_str(option, raw[option])
         except OptionError as exc:
             raise AnsibleParserError("%s: option %s" % (PREFIX, exc)) from None
-        return super()._read_config_data(path)
+        self.set_options(direct=raw, var_options=self._vars)
+        if self.get_option("cache"):
+            options = {key: self.get_option(option) for key, option in
+                       (("_uri", "cache_connection"), ("_timeout", "cache_timeout"), ("_prefix", "cache_prefix"))
+                       if self.get_option(option) is not None}
+            self._cache = get_cache_plugin(self.get_option("cache_plugin"), **options)
+        return raw
 
     def _role_slot(self, option: str, boards: dict, fallback: tuple) -> tuple:
         """``controller`` / ``nfs_server``: a populated slot of a configured board, checked before any login."""

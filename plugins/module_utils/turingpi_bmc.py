@@ -87,7 +87,7 @@ def to_int(option: str, value: object, low: int, high: int) -> int:
     """An integer (or a string of digits) from ``low`` to ``high``."""
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
-        number = value
+        number = int(value)  # a plain int: no YAML origin tag carried into caches or host vars
     elif isinstance(value, str) and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not low <= number <= high:

@@ -33,6 +33,15 @@ def test_ports_from_strings_of_digits():
     assert bmc.to_int("https_port", "8443", 1, 65535) == 8443
 
 
+def test_ports_come_back_as_plain_ints():
+    """A YAML value is an int subclass carrying its origin; cached, it would be stored with its tags."""
+    class TaggedInt(int):
+        pass
+
+    port = bmc.to_int("https_port", TaggedInt(8443), 1, 65535)
+    assert type(port) is int and port == 8443
+
+
 @pytest.mark.parametrize("text", [FINGERPRINT, ":".join([FINGERPRINT[i:i + 2] for i in range(0, 64, 2)]).upper(),
                                   "sha256 Fingerprint=" + ":".join(["AB"] * 32),
                                   "SHA256 Fingerprint=" + ":".join(["AB"] * 32), "sha256:" + FINGERPRINT])
