@@ -237,8 +237,14 @@ def power_log() -> str:
 
 def board_report() -> str:
     """What an admin would look at when the board is not in the state a test expects."""
-    return ctl("date; scontrol show node -o; squeue -o '%i %j %T %R %S'; tail -n 20 /var/log/slurm/power_save.log; "
-               "tail -n 40 /var/log/slurm/slurmctld.log").stdout
+    report = ctl("date; scontrol show node -o; squeue -o '%i %j %T %R %S'; tail -n 20 /var/log/slurm/power_save.log; "
+                 "tail -n 40 /var/log/slurm/slurmctld.log").stdout
+    for name in COMPUTE:
+        if container_running(name):
+            node = docker("exec", "beowulf-" + name, "sh", "-c",
+                          "tail -n 30 /var/log/slurm/slurmd.log; journalctl -u slurmd -n 15 --no-pager -o short-precise")
+            report += "\n--- %s: slurmd.log and journal\n%s%s" % (name, node.stdout, node.stderr)
+    return report
 
 
 def test_idle_nodes_power_down_through_the_bmc_and_a_job_powers_them_up(clone):
@@ -352,11 +358,15 @@ def test_power_saving_off_wakes_the_nodes_and_removes_its_files(clone):
     # Every node asleep first (the previous test's job may still be ending on node1): the run
     # must wake them all and hold them until power saving is off.
     assert wait(all_asleep, 200), board_report()
+    # node1 busy when the run starts, its job ending in the middle of it: it must stay held too.
+    busy = ctl("sbatch --parsable -w node1 -o /dev/null --wrap 'sleep 45'").stdout.strip()
+    assert wait(lambda: ctl("squeue -h -j %s -o %%T" % busy).stdout.strip() == "RUNNING", 90), board_report()
     off = ". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated -e slurm_power_saving=false"
     first = sh(off, where, "e2e-power-off")
-    assert first.returncode == 0, tail(first.output, 60)
+    assert first.returncode == 0, tail(first.output, 60) + board_report()
     assert wait(lambda: set(states().values()) == {"idle"}, 60), board_report()
     assert all(container_running(name) for name in COMPUTE)
+    assert "COMPLETED" in ctl("sacct -n -X -j %s -o State" % busy).stdout, board_report()
     assert "SuspendProgram" not in ctl("cat /etc/slurm/slurm.conf").stdout
     assert ctl("ls /etc/slurm/power /usr/local/sbin/beowulf-suspend").returncode != 0
     for name in COMPUTE:
