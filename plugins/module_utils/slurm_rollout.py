@@ -13,8 +13,9 @@ and 26.05):
   need restarts (``RESTART_2205``).
 * From 23.11.4, reconfigure starts new daemon processes and covers every parameter except the
   listening ports and the authentication method (``RESTART_2311``); node definitions too from
-  24.11 ("restarting or reconfiguring"). This collection restarts on node definition changes in
-  every version: it is allowed everywhere and is the path its tests take.
+  24.11 ("restarting or reconfiguring"). This collection restarts both on node definition and
+  ``SlurmdParameters`` changes in every version: allowed everywhere, and every node registers
+  again under the new rule (``REGISTRATION_KEYS``).
 * Switching power saving on (or off) restarts slurmctld in every version: Slurm's power_save
   guide says reconfigure does not enable it.
 
@@ -65,6 +66,11 @@ RESTART_2311: dict[str, tuple[str, ...]] = {
 }
 
 DAEMONS = ("slurmctld", "slurmd")
+
+# Keys that change how slurmctld validates a node's registration (config_overrides): both daemons
+# restart in every version, so that every node registers again under the new rule and the role
+# can resume the nodes drained under the old one (a reconfigure left such a node drained on 22.05).
+REGISTRATION_KEYS = ("nodename", "slurmdparameters")
 
 
 def version_tuple(version: str) -> tuple[int, int, int]:
@@ -126,7 +132,7 @@ def plan(old: str | None, new: str, version: str) -> dict:
     reasons: list[str] = []
     for key in keys:
         daemons = table.get(key, ())
-        if key == "nodename":
+        if key in REGISTRATION_KEYS:
             daemons = DAEMONS
         if daemons:
             restart.update(daemons)

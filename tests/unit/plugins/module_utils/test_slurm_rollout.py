@@ -52,6 +52,9 @@ def test_node_definitions_restart_both(version):
     new = BASE.replace("PartitionName", "NodeName=node4 CPUs=8 RealMemory=15119 State=UNKNOWN\nPartitionName")
     result = change(BASE, new, version)
     assert result["restart"] == ["slurmctld", "slurmd"] and result["reconfigure"] is False
+    # config_overrides decides whether a registration is valid: every node registers again.
+    overrides = change(BASE, BASE + "SlurmdParameters=config_overrides\n", version)
+    assert overrides["restart"] == ["slurmctld", "slurmd"] and overrides["reconfigure"] is False
 
 
 def test_restart_notes_follow_the_version():
