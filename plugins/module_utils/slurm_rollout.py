@@ -102,8 +102,11 @@ def parse(text: str) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
 
 def changed_keys(old: str, new: str) -> list[str]:
     """Keys whose value differs (added, removed or changed), object kinds whose lines differ."""
-    old_settings, old_objects = parse(old)
-    new_settings, new_objects = parse(new)
+    return _changed(parse(old), parse(new))
+
+
+def _changed(old: tuple, new: tuple) -> list[str]:
+    (old_settings, old_objects), (new_settings, new_objects) = old, new
     keys = {key for key in set(old_settings) | set(new_settings) if old_settings.get(key) != new_settings.get(key)}
     keys |= {kind for kind in OBJECT_KEYS if old_objects[kind] != new_objects[kind]}
     return sorted(keys)
@@ -124,7 +127,8 @@ def plan(old: str | None, new: str, version: str) -> dict:
     if old is None:
         return {"changed_keys": [], "restart": list(DAEMONS), "reconfigure": False,
                 "reasons": ["no slurm.conf before: start with the new one"]}
-    keys = changed_keys(old, new)
+    old_parsed, new_parsed = parse(old), parse(new)
+    keys = _changed(old_parsed, new_parsed)
     if not keys:
         return {"changed_keys": [], "restart": [], "reconfigure": False, "reasons": []}
     table = RESTART_2311 if version_tuple(version) >= (23, 11, 4) else RESTART_2205
@@ -137,9 +141,10 @@ def plan(old: str | None, new: str, version: str) -> dict:
         if daemons:
             restart.update(daemons)
             reasons.append("%s: restart %s" % (key, " and ".join(daemons)))
-    if _power_saving(parse(old)[0]) != _power_saving(parse(new)[0]):
+    power_now = _power_saving(new_parsed[0])
+    if _power_saving(old_parsed[0]) != power_now:
         restart.add("slurmctld")
-        reasons.append("power saving switched %s: restart slurmctld" % ("on" if _power_saving(parse(new)[0]) else "off"))
+        reasons.append("power saving switched %s: restart slurmctld" % ("on" if power_now else "off"))
     restarted = [daemon for daemon in DAEMONS if daemon in restart]
     return {"changed_keys": keys, "restart": restarted, "reconfigure": restarted != list(DAEMONS),
             "reasons": reasons or ["scontrol reconfigure is enough for %s" % ", ".join(keys)]}
