@@ -128,29 +128,38 @@ def board_network() -> str:
                      % (NETWORK, "\n  ".join(refusals)))
 
 
-def node_addresses(subnet: str) -> dict:
-    network = ipaddress.ip_network(subnet)
-    return {slot: str(network[10 + slot]) for slot in SLOTS}
+def node_address(subnet: str, number: int) -> str:
+    return str(ipaddress.ip_network(subnet)[10 + number])
 
 
-def start_nodes(image: str, key: pathlib.Path) -> None:
-    addresses = node_addresses(board_network())
-    hosts = [flag for slot in SLOTS for flag in ("--add-host", "node%d:%s" % (slot, addresses[slot]))]
-    for slot in SLOTS:
-        name = container(slot)
-        if running(name):
-            continue
-        sh("docker", "rm", "-f", name, check=False)
-        run = sh("docker", "run", "-d", "--name", name, "--hostname", "node%d" % slot, "--network", NETWORK,
-                 "--network-alias", "node%d" % slot, "--ip", addresses[slot], *hosts,
-                 "-p", "127.0.0.1:%d:22" % (2220 + slot), *RUN_FLAGS, image, "/lib/systemd/systemd", check=False)
-        if run.returncode != 0:
-            raise SystemExit("starting %s failed: %s%s" % (name, run.stderr.strip(), (
-                "\n(the network %s comes from an older demo: make demo-destroy, then make demo)" % NETWORK
-                if "user configured subnets" in run.stderr else "")))
+def node_numbers() -> list:
+    """The board's slots and every extra node started beside it (add-node)."""
+    names = sh("docker", "ps", "-a", "--format", "{{.Names}}", check=False).stdout.split()
+    extra = sorted(int(name[len("beowulf-node"):]) for name in names
+                   if name.startswith("beowulf-node") and name[len("beowulf-node"):].isdigit())
+    return sorted(set(SLOTS) | set(extra))
+
+
+def start_node(number: int, image: str, subnet: str, numbers: list) -> None:
+    """Container node<number>: fixed address, /etc/hosts naming ``numbers``, SSH on 127.0.0.1:222<number>."""
+    name = container(number)
+    hosts = [flag for n in numbers if n != number  # Docker adds the container's own name
+             for flag in ("--add-host", "node%d:%s" % (n, node_address(subnet, n)))]
+    sh("docker", "rm", "-f", name, check=False)
+    run = sh("docker", "run", "-d", "--name", name, "--hostname", "node%d" % number, "--network", NETWORK,
+             "--network-alias", "node%d" % number, "--ip", node_address(subnet, number), *hosts,
+             "-p", "127.0.0.1:%d:22" % (2220 + number), *RUN_FLAGS, image, "/lib/systemd/systemd", check=False)
+    if run.returncode != 0:
+        raise SystemExit("starting %s failed: %s%s" % (name, run.stderr.strip(), (
+            "\n(the network %s comes from an older demo: make demo-destroy, then make demo)" % NETWORK
+            if "user configured subnets" in run.stderr else "")))
+
+
+def admit_ssh(numbers: list, key: pathlib.Path) -> None:
+    """Boot, the demo's key in root's authorized_keys, sshd; the host keys in .cache/emulated/known_hosts."""
     pub = key.with_suffix(".pub")
-    for slot in SLOTS:
-        name = container(slot)
+    for number in numbers:
+        name = container(number)
         deadline = time.monotonic() + 120
         while sh("docker", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip() not in (
                 "running", "degraded"):
@@ -160,17 +169,65 @@ def start_nodes(image: str, key: pathlib.Path) -> None:
         sh("docker", "cp", str(pub), "%s:/root/.ssh/authorized_keys" % name)
         sh("docker", "exec", name, "sh", "-c", "chown root:root /root/.ssh/authorized_keys && "
            "chmod 600 /root/.ssh/authorized_keys && systemctl start ssh")
-    lines = []
-    for slot in SLOTS:
+    known = STATE / "known_hosts"
+    lines = [line for line in (known.read_text().splitlines() if known.exists() else [])
+             if not any(line.startswith("[127.0.0.1]:%d " % (2220 + number)) for number in numbers)]
+    for number in numbers:
         for _attempt in range(30):
-            scan = sh("ssh-keyscan", "-p", str(2220 + slot), "-t", "ed25519", "127.0.0.1", check=False)
+            scan = sh("ssh-keyscan", "-p", str(2220 + number), "-t", "ed25519", "127.0.0.1", check=False)
             if scan.stdout.strip():
                 lines.append(scan.stdout.strip())
                 break
             time.sleep(1)
         else:
-            raise SystemExit("node%d does not answer SSH on 127.0.0.1:%d" % (slot, 2220 + slot))
-    (STATE / "known_hosts").write_text("\n".join(lines) + "\n")
+            raise SystemExit("node%d does not answer SSH on 127.0.0.1:%d" % (number, 2220 + number))
+    known.write_text("\n".join(lines) + "\n")
+
+
+def start_nodes(image: str, key: pathlib.Path) -> None:
+    subnet = board_network()
+    starting = [slot for slot in SLOTS if not running(container(slot))]
+    for slot in starting:
+        start_node(slot, image, subnet, list(SLOTS))
+    (STATE / "known_hosts").unlink(missing_ok=True)
+    admit_ssh(list(SLOTS), key)
+
+
+def board_image() -> str:
+    return node_image(BASE, CLUSTER_PACKAGES + ["openssh-server"], SETUP, label="board")
+
+
+# What a reinstalled machine lacks: the MUNGE key, Slurm and everything the cluster wrote.
+REINSTALL = ("apt-get purge -y -q munge libmunge2 slurmd slurmctld slurmdbd slurm-client slurm-wlm-basic-plugins "
+             ">/dev/null 2>&1; rm -rf /etc/munge /etc/slurm /var/lib/slurm /var/log/slurm /var/spool/slurmd "
+             "/var/log/munge /etc/systemd/system/slurmd.service.d/beowulf-restart.conf; "
+             "dpkg -s munge slurmd >/dev/null 2>&1 && exit 1; exit 0")
+
+
+def add_node(number: int) -> None:
+    """A machine beside the board (not in a slot: no BMC power): container node<number>, reachable over
+    SSH on 127.0.0.1:222<number> with the demo's key, at a fixed address on the board network."""
+    if number in SLOTS or not 5 <= number <= 9:
+        raise SystemExit("add-node: a number from 5 to 9 (1-4 are the board's slots)")
+    if not running(container(CONTROLLER_SLOT)):
+        raise SystemExit("add-node: the emulated board is not up (make demo)")
+    subnet = board_network()
+    start_node(number, board_image(), subnet, sorted(set(node_numbers()) | {number}))
+    admit_ssh([number], ssh_key())
+    print("node%d: 127.0.0.1:%d over SSH, address %s on the board network"
+          % (number, 2220 + number, node_address(subnet, number)))
+
+
+def reinstall(number: int) -> None:
+    """node<number> as after a fresh OS install: a new container of the same name and address,
+    without the MUNGE key, Slurm or any cluster file (its jobs die with it, as on real hardware)."""
+    if number not in node_numbers():
+        raise SystemExit("reinstall: there is no node%d" % number)
+    start_node(number, board_image(), board_network(), node_numbers())
+    admit_ssh([number], ssh_key())
+    if sh("docker", "exec", container(number), "sh", "-c", REINSTALL, check=False).returncode != 0:
+        raise SystemExit("reinstall: node%d still has munge or slurmd installed" % number)
+    print("node%d reinstalled: no MUNGE key, no Slurm" % number)
 
 
 def emulator_pid() -> int | None:
@@ -306,11 +363,10 @@ def show_power_saving() -> None:
 def up() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     progress = Progress(8)
-    packages = CLUSTER_PACKAGES + ["openssh-server"]
-    cached = image_exists(image_name(BASE, packages, SETUP, label="board"))
+    cached = image_exists(image_name(BASE, CLUSTER_PACKAGES + ["openssh-server"], SETUP, label="board"))
     with progress.step("node image: Debian 12 + systemd, openssh-server, Slurm, MUNGE, OpenMPI (%s)"
                        % ("cached" if cached else "building, about a minute")):
-        image = node_image(BASE, packages, SETUP, label="board")
+        image = board_image()
     with progress.step("four nodes on 127.0.0.1:2221-2224, SSH key and host keys in .cache/emulated"):
         start_nodes(image, ssh_key())
     with progress.step("BMC emulator on 127.0.0.1:18080/18443, slots bound to the containers"):
@@ -370,8 +426,8 @@ def destroy() -> None:
     pid = emulator_pid()
     if pid:
         os.killpg(pid, signal.SIGTERM)
-    for slot in SLOTS:
-        sh("docker", "rm", "-f", container(slot), check=False)
+    for number in node_numbers():
+        sh("docker", "rm", "-f", container(number), check=False)
     sh("docker", "network", "rm", NETWORK, check=False)
     for name in ("bmc.pid", "known_hosts", "bmc_gateway", "bmc/emulated.power.json"):
         (STATE / name).unlink(missing_ok=True)
@@ -389,5 +445,8 @@ def login() -> None:
 if __name__ == "__main__":
     action = sys.argv[1] if len(sys.argv) > 1 else "up"
     # bmc: (re)start only the BMC emulator, as after a BMC reboot (the tests stop and start it).
-    {"up": up, "destroy": destroy, "login": login, "bmc": lambda: start_emulator(bmc_password())}.get(
-        action, lambda: sys.exit("usage: demo.py up|destroy|login|bmc"))()
+    # add-node N: a machine beside the board; reinstall N: node N as freshly installed (day two).
+    number = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 0
+    {"up": up, "destroy": destroy, "login": login, "bmc": lambda: start_emulator(bmc_password()),
+     "add-node": lambda: add_node(number), "reinstall": lambda: reinstall(number)}.get(
+        action, lambda: sys.exit("usage: demo.py up|destroy|login|bmc|add-node N|reinstall N"))()

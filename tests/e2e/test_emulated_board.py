@@ -29,6 +29,10 @@ pytestmark = pytest.mark.e2e
 # Every command of the README's ```sh blocks, and how this test runs it. A command the README
 # gains without an entry here fails test_readme_commands_are_all_known: the README cannot drift.
 RUN = "run as written in the clone"
+DAY_TWO = "run as written in the clone by the day-two tests"
+ADD_NODE5 = ".venv/bin/python scripts/demo.py add-node 5"
+CONVERGE = "ansible-playbook site.yml -i inventories/emulated"
+KEEP_NODE2_ON = CONVERGE + """ -e '{"slurm_power_saving_exclude_nodes": ["node2"]}'"""
 BOARD = "run as written in the clone, its inventories/turingpi pointed at the emulated board"
 README_COMMANDS = {
     "make demo": RUN,
@@ -48,6 +52,9 @@ README_COMMANDS = {
     "ansible-galaxy collection build": RUN,
     "ansible-galaxy collection install beowulf-slurm-0.1.0.tar.gz": RUN,
     "ansible-playbook beowulf.slurm.site -i my-inventory.yml": RUN,
+    ADD_NODE5: DAY_TWO,
+    CONVERGE: DAY_TWO,
+    KEEP_NODE2_ON: DAY_TWO,
 }
 
 
@@ -427,6 +434,112 @@ def test_a_daemon_that_fails_to_start_shows_its_journal_and_the_next_run_heals(c
                     [("node1", "mix"), ("node2", "mix"), ("node4", "mix")], 60), ctl("sinfo -N").stdout
 
 
+def readme_yaml(first_line: str) -> str:
+    """The README's ```yaml block that begins with the comment ``first_line``."""
+    text = (ROOT / "README.md").read_text()
+    found = re.search(r"```yaml\n(# %s\n.*?)```" % re.escape(first_line), text, re.S)
+    assert found, "the README has no yaml block beginning with # %s" % first_line
+    return found.group(1)
+
+
+def converge(where: pathlib.Path, name: str, command: str = CONVERGE) -> subprocess.CompletedProcess:
+    run = sh(". .venv/bin/activate && " + command, where, name)
+    assert run.returncode == 0, tail(run.output, 60) + board_report()
+    return run
+
+
+def job_state(job: str) -> str:
+    return ctl("sacct -n -X -j %s -o State" % job).stdout.strip()
+
+
+def running_job(command: str) -> str:
+    job = ctl("sbatch --parsable -o /dev/null " + command).stdout.strip()
+    assert job.isdigit(), command
+    assert wait(lambda: ctl("squeue -h -j %s -o %%T" % job).stdout.strip() == "RUNNING", 120), board_report()
+    return job
+
+
+def munge_key(name: str) -> str:
+    return docker("exec", "beowulf-" + name, "md5sum", "/etc/munge/munge.key").stdout.split()[0]
+
+
+def test_day_two_a_fifth_node_joins_and_leaves_while_a_job_runs(clone):
+    """README, Day two: a machine beside the board joins by a re-run; the running job completes;
+    removed from the inventory (drained first), it leaves slurm.conf everywhere."""
+    where, _demo = clone
+    with nodes_held():
+        job = running_job("-N3 --ntasks-per-node=1 --wrap 'sleep 150'")
+        added = sh(ADD_NODE5, where, "e2e-add-node5")
+        assert added.returncode == 0, added.output
+        address = re.search(r"address (\S+) on the board network", added.output).group(1)
+        node5 = where / "inventories" / "emulated" / "node5.yml"
+        node5.write_text(readme_yaml("inventories/emulated/node5.yml").replace("172.30.71.15", address))
+        joined = converge(where, "e2e-node5-join")
+        assert len(recaps(joined.output)) == 5
+        assert wait(lambda: states().get("node5") == "idle", 60), board_report()
+        assert ctl("srun -w node5 hostname").stdout.strip() == "node5"
+        assert munge_key("node5") == munge_key("node3"), "node5 did not get the cluster's MUNGE key"
+        assert "SuspendExcNodes=node5" in ctl("cat /etc/slurm/slurm.conf").stdout, "no BMC: never powered down"
+        assert ctl("squeue -h -j %s -o %%T" % job).stdout.strip() == "RUNNING", board_report()
+        again = converge(where, "e2e-node5-again")
+        assert all(" changed=0 " in line for line in recaps(again.output)), recaps(again.output)
+        # Leave: drain, out of the inventory, a re-run; then the machine is switched off.
+        assert ctl("scontrol update NodeName=node5 State=DRAIN Reason=leaving").returncode == 0
+        assert wait(lambda: states().get("node5") == "drain", 30), board_report()
+        node5.unlink()
+        left = converge(where, "e2e-node5-leave")
+        assert len(recaps(left.output)) == 4
+        assert "node5" not in states()
+        for name in ("node3", "node1"):
+            assert "node5" not in docker("exec", "beowulf-" + name, "cat", "/etc/slurm/slurm.conf").stdout, name
+        docker("rm", "-f", "beowulf-node5")
+        assert wait(lambda: job_state(job) == "COMPLETED", 180), board_report()
+
+
+def test_day_two_a_reinstalled_node_is_healed_by_a_re_run(clone):
+    """README, Day two: node2 kept on (out of power saving), drained, reinstalled (no key, no Slurm),
+    healed by a re-run and resumed; jobs elsewhere keep running; then back in power saving."""
+    where, _demo = clone
+    held = running_job("-w node1,node4 -N2 --ntasks-per-node=1 -J e2e-hold --wrap 'sleep 3600'")
+    try:
+        short = running_job("-w node2 --wrap 'sleep 30'")  # node2 awake while it leaves power saving
+        converge(where, "e2e-replace-keep-on", KEEP_NODE2_ON)
+        assert "SuspendExcNodes=node2" in ctl("cat /etc/slurm/slurm.conf").stdout
+        assert ctl("scontrol update NodeName=node2 State=DRAIN Reason=replaced").returncode == 0
+        assert wait(lambda: job_state(short) == "COMPLETED", 60), board_report()
+        assert wait(lambda: states().get("node2") == "drain", 30), board_report()
+        reinstalled = sh("%s scripts/demo.py reinstall 2" % (VENV_BIN / "python"), where, "e2e-reinstall-node2")
+        assert reinstalled.returncode == 0, reinstalled.output
+        assert docker("exec", "beowulf-node2", "ls", "/etc/munge/munge.key").returncode != 0
+        healed = converge(where, "e2e-replace-heal", KEEP_NODE2_ON)
+        node2 = [line for line in recaps(healed.output) if line.startswith("node2 ")]
+        assert node2 and " changed=0 " not in node2[0], recaps(healed.output)
+        others = [line for line in recaps(healed.output) if not line.startswith("node2 ")]
+        assert len(others) == 3 and all(" changed=0 " in line for line in others), "only node2 changes"
+        assert munge_key("node2") == munge_key("node3")
+        assert states().get("node2") == "drain", "the admin's drain is kept until the admin resumes"
+        assert ctl("scontrol update NodeName=node2 State=RESUME").returncode == 0
+        assert ctl("srun -w node2 hostname").stdout.strip() == "node2"
+        back = converge(where, "e2e-replace-back")
+        assert "SuspendExcNodes=node2" not in ctl("cat /etc/slurm/slurm.conf").stdout
+        assert all(" failed=0 " in line for line in recaps(back.output))
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+    finally:
+        ctl("scancel %s" % held)
+
+
+def test_day_two_a_killed_slurmd_comes_back_by_itself(clone):
+    """systemd restarts a slurmd that died (the role's drop-in); the job on the node keeps running."""
+    _where, _demo = clone
+    with nodes_held() as held:
+        before = daemon_pids()["node1"]
+        assert docker("exec", "beowulf-node1", "systemctl", "kill", "--signal=KILL", "slurmd").returncode == 0
+        assert wait(lambda: daemon_pids()["node1"] not in ("0", "", before), 30), board_report()
+        assert wait(lambda: states().get("node1") == "mix", 60), board_report()
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+        assert ctl("srun -w node1 hostname").stdout.strip() == "node1"
+
+
 def wait(check, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -501,7 +614,8 @@ def test_readme_commands_run_as_written(clone, tmp_path):
     password = (where / ".cache" / "emulated" / "bmc_password").read_text().strip()
     collections = tmp_path / "collections"
     env = {"TURINGPI_PASSWORD": password}
-    commands = [c for c in readme_commands() if c not in ("make demo", "make test", "make demo-destroy")]
+    commands = [c for c in readme_commands() if README_COMMANDS[c] in (RUN, BOARD)
+                and c not in ("make demo", "make demo-destroy")]
     jobs_before = ctl("sacct -n -P -X -a -S now-1days -o JobID").stdout.split()
     assert jobs_before, "the demo's jobs are in the accounting database"
     outputs = {}
