@@ -32,6 +32,7 @@ RUN = "run as written in the clone"
 DAY_TWO = "run as written in the clone by the day-two tests"
 ADD_NODE5 = ".venv/bin/python scripts/demo.py add-node 5"
 CONVERGE = "ansible-playbook site.yml -i inventories/emulated"
+WITHOUT_NODE1 = CONVERGE + " --limit '!node1'"
 KEEP_NODE2_ON = CONVERGE + """ -e '{"slurm_power_saving_exclude_nodes": ["node2"]}'"""
 BOARD = "run as written in the clone, its inventories/turingpi pointed at the emulated board"
 README_COMMANDS = {
@@ -55,6 +56,7 @@ README_COMMANDS = {
     ADD_NODE5: DAY_TWO,
     CONVERGE: DAY_TWO,
     KEEP_NODE2_ON: DAY_TWO,
+    WITHOUT_NODE1: DAY_TWO,
 }
 
 
@@ -526,6 +528,31 @@ def test_day_two_a_reinstalled_node_is_healed_by_a_re_run(clone):
         assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
     finally:
         ctl("scancel %s" % held)
+
+
+def test_day_two_a_node_down_at_the_start_stops_the_run_and_the_rest_converge_without_it(clone):
+    """README, Day two: node1 unreachable (sshd stopped) -> the run names it and changes nothing;
+    --limit '!node1' converges the rest with node1's line kept; back, a plain run changes nothing."""
+    where, _demo = clone
+    with nodes_held() as held:
+        before = ctl("md5sum /etc/slurm/slurm.conf").stdout
+        # sshd and its sessions gone (Ansible's persistent connections too)
+        assert docker("exec", "beowulf-node1", "sh", "-c",
+                      "systemctl stop ssh.socket ssh; pkill -f '^sshd'; true").returncode == 0
+        try:
+            stopped = sh(". .venv/bin/activate && " + CONVERGE, where, "e2e-node1-down")
+            assert stopped.returncode != 0
+            assert "fatal: [node1]: UNREACHABLE!" in stopped.output, tail(stopped.output, 40)
+            assert all(" changed=0 " in line for line in recaps(stopped.output)), recaps(stopped.output)
+            rest = converge(where, "e2e-without-node1", WITHOUT_NODE1)
+            assert len(recaps(rest.output)) == 3 and all(" changed=0 " in line for line in recaps(rest.output))
+            assert ctl("md5sum /etc/slurm/slurm.conf").stdout == before
+            assert "NodeName=node1 CPUs=8" in ctl("cat /etc/slurm/slurm.conf").stdout
+        finally:
+            docker("exec", "beowulf-node1", "systemctl", "start", "ssh")
+        back = converge(where, "e2e-node1-back")
+        assert len(recaps(back.output)) == 4 and all(" changed=0 " in line for line in recaps(back.output))
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
 
 
 def test_day_two_a_killed_slurmd_comes_back_by_itself(clone):
