@@ -25,6 +25,7 @@ reconfigured. Pure Python: no Ansible import, unit-tested.
 
 from __future__ import annotations
 
+import json
 import re
 
 # Lines that define objects, each of which may appear many times; compared as sets of lines.
@@ -148,3 +149,39 @@ def plan(old: str | None, new: str, version: str) -> dict:
     restarted = [daemon for daemon in DAEMONS if daemon in restart]
     return {"changed_keys": keys, "restart": restarted, "reconfigure": restarted != list(DAEMONS),
             "reasons": reasons or ["scontrol reconfigure is enough for %s" % ", ".join(keys)]}
+
+
+def merge(pending: dict | None, current: dict) -> dict:
+    """``current`` plus what an earlier run planned and did not finish (``pending``).
+
+    A run that wrote slurm.conf and stopped before its restarts (a host dropped out, Ctrl-C, a
+    failed handler) leaves the file new and the daemons old; comparing files again would find
+    nothing to do. The pending plan kept beside the file carries those restarts to the next run.
+    """
+    if not pending:
+        return current
+    restart = set(current["restart"]) | set(pending.get("restart", []))
+    restarted = [daemon for daemon in DAEMONS if daemon in restart]
+    reconfigure = bool(current["reconfigure"] or pending.get("reconfigure"))
+    if restarted == list(DAEMONS):
+        reconfigure = False
+    keys = list(current["changed_keys"]) + [key for key in pending.get("changed_keys", [])
+                                            if key not in current["changed_keys"]]
+    earlier = "; ".join(pending.get("reasons", [])) or "an unfinished change"
+    return {"changed_keys": keys, "restart": restarted, "reconfigure": reconfigure,
+            "reasons": list(current["reasons"]) + ["left from an earlier run that did not finish: %s" % earlier]}
+
+
+def read_pending(text: str | None) -> dict | None:
+    """The pending plan from its file's text; unreadable counts as "restart both" (the safe side)."""
+    if text is None:
+        return None
+    try:
+        pending = json.loads(text)
+        if isinstance(pending, dict) and isinstance(pending.get("restart", []), list) \
+                and all(daemon in DAEMONS for daemon in pending.get("restart", [])):
+            return pending
+    except ValueError:
+        pass
+    return {"changed_keys": [], "restart": list(DAEMONS), "reconfigure": False,
+            "reasons": ["an unreadable record of an unfinished change"]}

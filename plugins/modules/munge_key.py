@@ -101,9 +101,9 @@ content:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import atomic_write
 from ansible_collections.beowulf.slurm.plugins.module_utils.munge_key import (
     MungeKeyError,
     decode_key,
@@ -151,18 +151,7 @@ def _present(module: AnsibleModule) -> None:
 
     changed = current != wanted
     if changed and not module.check_mode:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            module.fail_json(msg="directory %s does not exist (is munge installed?)" % directory)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".munge.key.")
-        try:
-            os.fchmod(fd, 0o400)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(wanted)
-            module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(module, path, wanted, 0o400, "is munge installed?")
 
     file_args = module.load_file_common_arguments(
         dict(path=path, owner=module.params["owner"], group=module.params["group"], mode=module.params["mode"])

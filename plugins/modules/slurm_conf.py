@@ -20,6 +20,11 @@ description:
     (partitions, memory defaults, timers) need only a reconfigure, so running job launches are not
     interrupted by a slurmd restart.
   - Without an old file (a new or reinstalled host) both daemons are to be (re)started.
+  - A change's plan is also written to O(pending) before the file, and stays there until the play
+    removes it after the restarts (the role's last handler). A run that stopped in between (a host
+    dropped out, a failed restart, Ctrl-C) leaves the file new and the daemons old; the next run
+    finds the pending plan, reports a change and returns its restarts again, even if slurm.conf
+    is already up to date.
 author:
   - beowulf.slurm developers (@beowulf-slurm)
 options:
@@ -39,6 +44,9 @@ options:
     description: Mode of the file (slurm.conf must be readable by every user).
     type: raw
     default: "0644"
+  pending:
+    description: Where the plan of a change waits for its restarts. Default O(path) with C(.beowulf-pending) appended.
+    type: path
 attributes:
   check_mode:
     description: Reports the change and its plan without writing.
@@ -78,6 +86,11 @@ reconfigure:
   description: Whether C(scontrol reconfigure) must follow (some daemon was not restarted but must read the file).
   returned: success
   type: bool
+pending:
+  description: The file holding the plan until the restarts are done (remove it after them).
+  returned: success
+  type: str
+  sample: /etc/slurm/slurm.conf.beowulf-pending
 reasons:
   description: One line per decision, for the play's output.
   returned: success
@@ -86,11 +99,26 @@ reasons:
   sample: ["power saving switched on: restart slurmctld"]
 """
 
+import json
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_rollout import plan, version_tuple
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import atomic_write
+from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_rollout import (
+    merge, plan, read_pending, version_tuple)
+
+SLURM_HINT = "is Slurm installed?"
+
+
+def _read(module: AnsibleModule, path: str) -> str | None:
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    return None
 
 
 def main() -> None:
@@ -100,6 +128,7 @@ def main() -> None:
             content=dict(type="str", required=True),
             version=dict(type="str", required=True),
             mode=dict(type="raw", default="0644"),
+            pending=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -108,35 +137,25 @@ def main() -> None:
         version_tuple(module.params["version"])
     except ValueError as exc:
         module.fail_json(msg="version: %s" % exc)
-    old = None
-    if os.path.exists(path):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                old = handle.read()
-        except OSError as exc:
-            module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    pending_path = module.params["pending"] or path + ".beowulf-pending"
+    old = _read(module, path)
+    pending = read_pending(_read(module, pending_path))
     changed = old != content
     result = plan(old, content, module.params["version"]) if changed else {
         "changed_keys": [], "restart": [], "reconfigure": False, "reasons": []}
+    result = merge(pending, result)
+    if (result["restart"] or result["reconfigure"]) and not module.check_mode:
+        atomic_write(module, pending_path, (json.dumps(result, indent=2) + "\n").encode(), 0o644, SLURM_HINT)
     if changed and not module.check_mode:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            module.fail_json(msg="directory %s does not exist (is Slurm installed?)" % directory)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".slurm.conf.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-            module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(module, path, content.encode(), 0o644, SLURM_HINT)
+    changed = changed or pending is not None
     if os.path.exists(path):
         file_args = module.load_file_common_arguments(dict(path=path, owner="root", group="root",
                                                            mode=module.params["mode"]))
         changed = module.set_fs_attributes_if_different(file_args, changed)
     diff = {"before": old or "", "after": content, "before_header": path, "after_header": path} \
         if module._diff and old != content else {}
-    module.exit_json(changed=changed, diff=diff, **result)
+    module.exit_json(changed=changed, diff=diff, pending=pending_path, **result)
 
 
 if __name__ == "__main__":

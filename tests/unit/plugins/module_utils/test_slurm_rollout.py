@@ -88,3 +88,16 @@ def test_versions(text, expected):
 def test_a_version_that_is_not_one_is_refused():
     with pytest.raises(ValueError, match="not a Slurm version"):
         sr.version_tuple("latest")
+
+
+def test_merge_keeps_every_pending_restart_and_drops_a_reconfigure_both_restarts_cover():
+    from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_rollout import merge, read_pending
+    current = {"changed_keys": ["defmempercpu"], "restart": [], "reconfigure": True, "reasons": ["r"]}
+    pending = read_pending('{"changed_keys": ["nodename"], "restart": ["slurmd", "slurmctld"], '
+                           '"reconfigure": false, "reasons": ["nodename: restart slurmctld and slurmd"]}')
+    merged = merge(pending, current)
+    assert merged["restart"] == ["slurmctld", "slurmd"] and merged["reconfigure"] is False
+    assert merged["changed_keys"] == ["defmempercpu", "nodename"]
+    assert merge(None, current) is current
+    assert read_pending(None) is None
+    assert read_pending('{"restart": ["slurmdbd"]}')["restart"] == ["slurmctld", "slurmd"]  # not ours: safe side

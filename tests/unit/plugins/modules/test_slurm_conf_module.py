@@ -14,6 +14,7 @@ def test_first_write_starts_both_then_nothing(run_module, tmp_path):
     first = run_module(slurm_conf, path=str(path), content=OLD, version="22.05.8")
     assert first["changed"] is True and first["restart"] == ["slurmctld", "slurmd"]
     assert path.read_text() == OLD and stat.S_IMODE(path.stat().st_mode) == 0o644
+    (tmp_path / "slurm.conf.beowulf-pending").unlink()  # the role's last handler, after the restarts
     again = run_module(slurm_conf, path=str(path), content=OLD, version="22.05.8")
     assert again["changed"] is False and again["restart"] == [] and again["reconfigure"] is False
 
@@ -50,3 +51,47 @@ def test_a_bad_version_is_named(run_module, tmp_path):
     result = run_module(slurm_conf, path=str(tmp_path / "slurm.conf"), content=OLD, version="latest")
     assert result["failed"] is True and result["msg"].startswith("version: not a Slurm version")
     assert not (tmp_path / "slurm.conf").exists()
+
+
+def test_restarts_a_run_did_not_finish_come_back_until_forgotten(run_module, tmp_path):
+    """The file is written, the run stops before the handlers: the next run still restarts."""
+    path = tmp_path / "slurm.conf"
+    path.write_text(OLD)
+    os.chmod(path, 0o644)
+    changed = OLD.replace("CPUs=8", "CPUs=4")
+    first = run_module(slurm_conf, path=str(path), content=changed, version="24.11")
+    assert first["restart"] == ["slurmctld", "slurmd"]
+    pending = tmp_path / "slurm.conf.beowulf-pending"
+    assert first["pending"] == str(pending) and pending.exists()
+    # no handler ran: the same content again still carries the restarts, as a change
+    again = run_module(slurm_conf, path=str(path), content=changed, version="24.11")
+    assert again["changed"] is True and again["restart"] == ["slurmctld", "slurmd"]
+    assert "left from an earlier run that did not finish: nodename: restart slurmctld and slurmd" in again["reasons"]
+    pending.unlink()  # what the role's last handler does after the restarts
+    done = run_module(slurm_conf, path=str(path), content=changed, version="24.11")
+    assert done["changed"] is False and done["restart"] == [] and not pending.exists()
+
+
+def test_a_pending_reconfigure_joins_a_new_restart(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    path.write_text(OLD)
+    os.chmod(path, 0o644)
+    run_module(slurm_conf, path=str(path), content=OLD + "DefMemPerCPU=100\n", version="22.05")
+    result = run_module(slurm_conf, path=str(path), content=OLD + "DefMemPerCPU=100\n" + POWER, version="22.05")
+    assert result["restart"] == ["slurmctld"] and result["reconfigure"] is True
+    assert result["changed_keys"][-1] == "defmempercpu"
+
+
+def test_an_unreadable_pending_plan_restarts_both(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    path.write_text(OLD)
+    os.chmod(path, 0o644)
+    (tmp_path / "slurm.conf.beowulf-pending").write_text("{not json")
+    result = run_module(slurm_conf, path=str(path), content=OLD, version="22.05")
+    assert result["changed"] is True and result["restart"] == ["slurmctld", "slurmd"]
+
+
+def test_check_mode_writes_no_pending_plan(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    run_module(slurm_conf, path=str(path), content=OLD, version="22.05", _ansible_check_mode=True)
+    assert not (tmp_path / "slurm.conf.beowulf-pending").exists() and not path.exists()
