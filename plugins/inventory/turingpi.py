@@ -179,6 +179,9 @@ ROLE_SLOT_KEYS = {"board", "slot"}
 TOP_BOOLS = ("validate_certs", "use_bmc_names", "nfs", "controller_is_compute", "include_powered_off")
 
 
+GROUPS = ("turingpi", "powered_on", "powered_off", "slurmctld", "slurmd", "nfs_server", "nfs_clients")
+
+
 def safe_group(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", str(name)).strip("_").lower() or "unnamed"
 
@@ -381,17 +384,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         nfs = self._role_slot("nfs_server", populated, controller) if self.get_option("nfs") else None
         return controller, nfs
 
-    def _populate(self, configs: list, results: list, controller: tuple, nfs: tuple | None) -> None:
+    def _hosts(self, configs: list, results: list) -> list:
+        """Discovery: one entry per reported slot that becomes a host (populated, and powered on
+        unless include_powered_off), with its name, board, slot, power, module and host vars."""
         by_board = {config.name: (slots, populated) for config, slots, populated in configs}
-        strict = self.get_option("strict")
-        for group in ("turingpi", "powered_on", "powered_off", "slurmctld", "slurmd", "nfs_server", "nfs_clients"):
-            self.inventory.add_group(group)
-        has_nfs_server = False
-        cluster_hosts = []
+        hosts = []
         for result in results:
             board = result["board"]
             slot_settings, populated = by_board[board]
-            board_group = self.inventory.add_group(safe_group(board))
             for slot in result["slots"]:
                 number = slot["slot"]
                 if number not in populated:
@@ -402,12 +402,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 name = settings.get("name") or (slot["name"] if self.get_option("use_bmc_names") and slot["name"]
                                                 else self.get_option("host_name_template").format(board=board,
                                                                                                   slot=number))
-                host = self.inventory.add_host(name, group="turingpi")
-                self.inventory.add_child(board_group, host)
-                self.inventory.add_host(host, group="powered_on" if slot["power"] else "powered_off")
-                if slot["module_name"]:
-                    self.inventory.add_host(host, group=self.inventory.add_group(
-                        "module_" + safe_group(slot["module_name"])))
                 hostvars = {
                     "turingpi_board": board, "turingpi_slot": number,
                     "turingpi_power": "on" if slot["power"] else "off",
@@ -422,25 +416,39 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if address:
                     hostvars["ansible_host"] = address
                 hostvars.update(settings.get("vars") or {})
-                for key, value in hostvars.items():
-                    self.inventory.set_variable(host, key, value)
-                is_controller = (board, number) == controller
-                if is_controller:
-                    self.inventory.add_host(host, group="slurmctld")
-                if not is_controller or self.get_option("controller_is_compute"):
-                    self.inventory.add_host(host, group="slurmd")
-                if (board, number) == nfs:
-                    self.inventory.add_host(host, group="nfs_server")
-                    has_nfs_server = True
-                cluster_hosts.append(host)
-                self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
-                self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
-                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
-        if has_nfs_server:
-            servers = set(self.inventory.groups["nfs_server"].get_hosts())
-            for host in cluster_hosts:
-                if self.inventory.get_host(host) not in servers:
-                    self.inventory.add_host(host, group="nfs_clients")
+                hosts.append({"name": name, "board": board, "slot": number, "power": bool(slot["power"]),
+                              "module": slot["module_name"], "vars": hostvars})
+        return hosts
+
+    def _add_hosts(self, hosts: list) -> None:
+        """The hosts with their variables in the discovery groups: turingpi, the board's,
+        powered_on/powered_off, module_<module>, and the user's compose/groups/keyed_groups."""
+        strict = self.get_option("strict")
+        for entry in hosts:
+            host = self.inventory.add_host(entry["name"], group="turingpi")
+            self.inventory.add_child(self.inventory.add_group(safe_group(entry["board"])), host)
+            self.inventory.add_host(host, group="powered_on" if entry["power"] else "powered_off")
+            if entry["module"]:
+                self.inventory.add_host(host, group=self.inventory.add_group("module_" + safe_group(entry["module"])))
+            for key, value in entry["vars"].items():
+                self.inventory.set_variable(host, key, value)
+            self._set_composite_vars(self.get_option("compose"), entry["vars"], host, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), entry["vars"], host, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), entry["vars"], host, strict=strict)
+
+    def _add_cluster_groups(self, hosts: list, controller: tuple, nfs: tuple | None) -> None:
+        """Cluster policy: the controller slot in slurmctld (and slurmd with controller_is_compute),
+        every other host in slurmd; the NFS server slot in nfs_server and, when there is one, the
+        others in nfs_clients."""
+        server = [entry["name"] for entry in hosts if (entry["board"], entry["slot"]) == nfs]
+        for entry in hosts:
+            is_controller = (entry["board"], entry["slot"]) == controller
+            if is_controller:
+                self.inventory.add_host(entry["name"], group="slurmctld")
+            if not is_controller or self.get_option("controller_is_compute"):
+                self.inventory.add_host(entry["name"], group="slurmd")
+            if server:
+                self.inventory.add_host(entry["name"], group="nfs_server" if entry["name"] in server else "nfs_clients")
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
@@ -460,4 +468,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             results = self._discover(configs)
             if use_cache:
                 self._cache[cache_key] = results
-        self._populate(configs, results, controller, nfs)
+        hosts = self._hosts(configs, results)
+        for group in GROUPS:  # present even when empty, in this order
+            self.inventory.add_group(group)
+        self._add_hosts(hosts)
+        self._add_cluster_groups(hosts, controller, nfs)

@@ -116,6 +116,177 @@ def _yes(value: object) -> bool:
     return str(value).strip().lower() in ("yes", "true", "1")
 
 
+def check_inputs(cluster: dict) -> tuple[list[str], str | None, dict[str, dict]]:
+    """The checks that need no other part: free-form settings, the overrides policy, the
+    controller, and the compute nodes with topology facts.
+
+    Returns the errors, the overrides policy (None when invalid) and the usable nodes by name.
+    """
+    errors: list[str] = []
+    errors += settings_errors(cluster.get("config", {}), "slurm_config")
+    errors += settings_errors(cluster.get("cgroup", {}), "slurm_cgroup_config")
+    policy = overrides_policy(cluster.get("config_overrides", "auto"))
+    if policy is None:
+        errors.append("slurm_config_overrides must be one of auto, true, false; got %r"
+                      % (cluster.get("config_overrides"),))
+    if not (cluster.get("controller") or {}).get("hostname"):
+        errors.append("the controller (group slurmctld) has no topology facts; it must be part of the play")
+    nodes = cluster.get("nodes") or []
+    if not nodes:
+        errors.append("group slurmd is empty: there is no compute node to configure")
+    by_name: dict[str, dict] = {}
+    hostnames: dict[str, str] = {}
+    for node in nodes:
+        if not node.get("topology"):
+            errors.append("compute node %s has no topology facts; it must be part of the play"
+                          " (beowulf.slurm.cpu_topology runs on every host)" % node.get("name"))
+            continue
+        by_name[node["name"]] = node
+    for name, node in by_name.items():
+        hostname = node["topology"].get("hostname") or name
+        if hostname in hostnames:
+            errors.append("compute nodes %s and %s have the same host name %s; Slurm needs unique"
+                          " node names" % (hostnames[hostname], name, hostname))
+        hostnames[hostname] = name
+    return errors, policy, by_name
+
+
+def resolve_partitions(cluster: dict) -> tuple[list[str], list[tuple[dict, list[str], dict]]]:
+    """``slurm_partitions`` checked and resolved: (errors, [(partition, member names, options)]).
+    No partition given: one named ``default_partition`` (or main) with every compute node."""
+    errors: list[str] = []
+    names = [n.get("name") for n in cluster.get("nodes") or []]
+    partitions = cluster.get("partitions") or []
+    if not isinstance(partitions, list):
+        errors.append("slurm_partitions must be a list of partitions")
+        partitions = []
+    if not partitions:
+        partitions = [{"name": cluster.get("default_partition") or "main", "default": True}]
+    seen = set()
+    resolved = []
+    for index, part in enumerate(partitions):
+        label = "slurm_partitions[%d]" % index
+        if not isinstance(part, dict) or not NAME_RE.match(str(part.get("name", ""))):
+            errors.append("%s needs a name made of letters, digits, '-' and '_'" % label)
+            continue
+        if part["name"] in seen:
+            errors.append("%s: partition %s is defined twice" % (label, part["name"]))
+        seen.add(part["name"])
+        members = part.get("nodes")
+        if members is None:
+            members = list(names)
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            errors.append("%s.nodes must be a list of inventory host names" % label)
+            continue
+        unknown = [m for m in members if m not in names]
+        if unknown:
+            errors.append("%s.nodes names hosts that are not in group slurmd: %s" % (label, ", ".join(unknown)))
+            continue
+        if not members:
+            errors.append("%s.nodes is empty" % label)
+            continue
+        options = part.get("options", {})
+        errors += settings_errors(options, "%s.options" % label)
+        resolved.append((part, members, options if isinstance(options, dict) else {}))
+    if sum(1 for part, _members, _options in resolved if part.get("default")) > 1:
+        errors.append("slurm_partitions: more than one partition has default: true")
+    return errors, resolved
+
+
+def build_node_lines(by_name: dict[str, dict], reserve_little_cores: bool) -> dict:
+    """One ``NodeName=`` line per compute node from its topology facts.
+
+    Returns ``errors``, ``lines`` (name -> line), ``shares`` (name -> MB of memory per usable CPU),
+    ``spec_nodes`` (nodes with a CpuSpecList) and ``heterogeneous`` (nodes of mixed core kinds).
+    """
+    result: dict = {"errors": [], "lines": {}, "shares": {}, "spec_nodes": [], "heterogeneous": []}
+    for name, node in by_name.items():
+        topo = node["topology"]
+        definition = topo.get("slurm") or {}
+        missing = [p for p in NODE_PARAMS if p not in definition]
+        if missing:
+            result["errors"].append("compute node %s: topology facts lack %s" % (name, ", ".join(missing)))
+            continue
+        if topo.get("heterogeneous"):
+            result["heterogeneous"].append(name)
+        parts = ["NodeName=%s" % topo.get("hostname", name)]
+        if node.get("addr"):
+            parts.append("NodeAddr=%s" % node["addr"])
+        parts += ["%s=%s" % (p, definition[p]) for p in NODE_PARAMS]
+        if node.get("tmp_disk"):
+            parts.append("TmpDisk=%s" % node["tmp_disk"])
+        spec = node.get("cpu_spec_list") or (topo.get("little_cpus") if reserve_little_cores else "")
+        valid = True
+        if spec:
+            if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", str(spec)):
+                result["errors"].append("slurm_cpu_spec_list of %s must be a CPU list such as 0-3, got %r"
+                                        % (name, spec))
+                valid = False
+            result["spec_nodes"].append(name)
+            parts.append("CpuSpecList=%s" % spec)
+        parts.append("State=UNKNOWN")
+        result["lines"][name] = " ".join(parts)
+        if valid:
+            result["shares"][name] = memory_share_mb(definition, spec)
+    return result
+
+
+def cluster_settings(cluster: dict, policy: str | None, heterogeneous: list[str], spec_nodes: list[str]
+                     ) -> tuple[list[str], dict, dict, bool]:
+    """slurm.conf and cgroup.conf settings: defaults, computed settings, then the user's; with
+    SlurmdParameters=config_overrides by policy and SlurmctldHost from the controller.
+
+    Returns (errors, slurm.conf settings, cgroup.conf settings, config_overrides on).
+    """
+    errors: list[str] = []
+    config = merge(merge(cluster.get("config_defaults", {}), cluster.get("extra_settings", {})),
+                   cluster.get("config", {}))
+    cgroup = merge(cluster.get("cgroup_defaults", {}), cluster.get("cgroup", {}))
+    if spec_nodes:
+        tasks = _list_of_plugins(config.get("TaskPlugin"))
+        if "task/cgroup" not in tasks or not _yes(cgroup.get("ConstrainCores", "no")):
+            errors.append(
+                "CpuSpecList (slurm_cpu_spec_list / slurm_reserve_little_cores, on %s) needs "
+                "TaskPlugin with task/cgroup in slurm_config and ConstrainCores=yes in "
+                "slurm_cgroup_config; without them Slurm ignores it" % ", ".join(sorted(spec_nodes)))
+    overrides = policy == "true" or (policy == "auto" and bool(heterogeneous))
+    params = _list_of_plugins(config.get("SlurmdParameters"))
+    if overrides and "config_overrides" not in params:
+        params.append("config_overrides")
+    if not overrides and "config_overrides" in params:
+        params.remove("config_overrides")
+    if params:
+        config["SlurmdParameters"] = ",".join(params)
+    else:
+        config.pop("SlurmdParameters", None)
+    controller = cluster.get("controller") or {}
+    if controller.get("hostname"):
+        host = controller["hostname"]
+        config["SlurmctldHost"] = "%s(%s)" % (host, controller["addr"]) if controller.get("addr") else host
+    return errors, config, cgroup, overrides
+
+
+def render_slurm_conf(config: dict, nodes: dict, partitions: list, by_name: dict[str, dict]) -> str:
+    """The text of slurm.conf: settings, node lines (sorted), partitions with their DefMemPerCPU."""
+    lines = [HEADER % "slurm_config / slurm_partitions", render_settings(config), "\n# Compute nodes\n"]
+    if nodes["heterogeneous"]:
+        lines.append("# Heterogeneous CPUs (described as one socket of all cores): %s\n"
+                     % ", ".join(sorted(nodes["heterogeneous"])))
+    lines += [nodes["lines"][name] + "\n" for name in sorted(nodes["lines"])]
+    lines.append("\n# Partitions\n")
+    for part, members, options in partitions:
+        hostnames = ",".join(by_name[m]["topology"].get("hostname", m) for m in members if m in by_name)
+        fields = ["PartitionName=%s" % part["name"], "Nodes=%s" % hostnames,
+                  "Default=%s" % ("YES" if part.get("default") else "NO"),
+                  "MaxTime=%s" % part.get("max_time", "INFINITE"), "State=UP"]
+        mem_per_cpu = partition_mem_per_cpu(config, options, [nodes["shares"].get(m, 0) for m in members])
+        if mem_per_cpu:
+            fields.append("DefMemPerCPU=%d" % mem_per_cpu)
+        fields += ["%s=%s" % (k, _render_value(v)) for k, v in options.items() if v is not None]
+        lines.append(" ".join(fields) + "\n")
+    return "".join(lines)
+
+
 def build_cluster_config(cluster: dict) -> dict:
     """Validate everything and render both files.
 
@@ -128,156 +299,21 @@ def build_cluster_config(cluster: dict) -> dict:
     Returns ``errors`` (list of messages) and, when there are none, ``slurm_conf``,
     ``cgroup_conf``, ``config_overrides`` (bool) and ``nodes`` (name -> line).
     """
-    errors: list[str] = []
-    errors += settings_errors(cluster.get("config", {}), "slurm_config")
-    errors += settings_errors(cluster.get("cgroup", {}), "slurm_cgroup_config")
-    policy = overrides_policy(cluster.get("config_overrides", "auto"))
-    if policy is None:
-        errors.append("slurm_config_overrides must be one of auto, true, false; got %r"
-                      % (cluster.get("config_overrides"),))
-
-    controller = cluster.get("controller") or {}
-    if not controller.get("hostname"):
-        errors.append("the controller (group slurmctld) has no topology facts; it must be part of the play")
-
-    nodes = cluster.get("nodes") or []
-    if not nodes:
-        errors.append("group slurmd is empty: there is no compute node to configure")
-    by_name: dict[str, dict] = {}
-    for node in nodes:
-        if not node.get("topology"):
-            errors.append("compute node %s has no topology facts; it must be part of the play"
-                          " (beowulf.slurm.cpu_topology runs on every host)" % node.get("name"))
-            continue
-        by_name[node["name"]] = node
-
-    partitions = cluster.get("partitions") or []
-    if not isinstance(partitions, list):
-        errors.append("slurm_partitions must be a list of partitions")
-        partitions = []
-    if not partitions:
-        partitions = [{"name": cluster.get("default_partition") or "main", "default": True}]
-    seen_partitions = set()
-    resolved_partitions = []
-    for index, part in enumerate(partitions):
-        label = "slurm_partitions[%d]" % index
-        if not isinstance(part, dict) or not NAME_RE.match(str(part.get("name", ""))):
-            errors.append("%s needs a name made of letters, digits, '-' and '_'" % label)
-            continue
-        if part["name"] in seen_partitions:
-            errors.append("%s: partition %s is defined twice" % (label, part["name"]))
-        seen_partitions.add(part["name"])
-        members = part.get("nodes")
-        if members is None:
-            members = [n["name"] for n in nodes]
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            errors.append("%s.nodes must be a list of inventory host names" % label)
-            continue
-        unknown = [m for m in members if m not in {n.get("name") for n in nodes}]
-        if unknown:
-            errors.append("%s.nodes names hosts that are not in group slurmd: %s"
-                          % (label, ", ".join(unknown)))
-            continue
-        if not members:
-            errors.append("%s.nodes is empty" % label)
-            continue
-        options = part.get("options", {})
-        errors += settings_errors(options, "%s.options" % label)
-        resolved_partitions.append((part, members, options if isinstance(options, dict) else {}))
-    hostnames: dict[str, str] = {}
-    for name, node in by_name.items():
-        hostname = node["topology"].get("hostname") or name
-        if hostname in hostnames:
-            errors.append("compute nodes %s and %s have the same host name %s; Slurm needs unique"
-                          " node names" % (hostnames[hostname], name, hostname))
-        hostnames[hostname] = name
-    if resolved_partitions and sum(1 for p, _m, _o in resolved_partitions if p.get("default")) > 1:
-        errors.append("slurm_partitions: more than one partition has default: true")
-
-    config = merge(merge(cluster.get("config_defaults", {}), cluster.get("extra_settings", {})),
-                   cluster.get("config", {}))
-    cgroup = merge(cluster.get("cgroup_defaults", {}), cluster.get("cgroup", {}))
-
-    reserve = bool(cluster.get("reserve_little_cores"))
-    node_lines: dict[str, str] = {}
-    shares: dict[str, int] = {}
-    spec_nodes = []
-    heterogeneous = []
-    for name, node in by_name.items():
-        topo = node["topology"]
-        definition = topo.get("slurm") or {}
-        missing = [p for p in NODE_PARAMS if p not in definition]
-        if missing:
-            errors.append("compute node %s: topology facts lack %s" % (name, ", ".join(missing)))
-            continue
-        if topo.get("heterogeneous"):
-            heterogeneous.append(name)
-        parts = ["NodeName=%s" % topo.get("hostname", name)]
-        if node.get("addr"):
-            parts.append("NodeAddr=%s" % node["addr"])
-        parts += ["%s=%s" % (p, definition[p]) for p in NODE_PARAMS]
-        if node.get("tmp_disk"):
-            parts.append("TmpDisk=%s" % node["tmp_disk"])
-        spec = node.get("cpu_spec_list") or (topo.get("little_cpus") if reserve else "")
-        if spec:
-            if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", str(spec)):
-                errors.append("slurm_cpu_spec_list of %s must be a CPU list such as 0-3, got %r" % (name, spec))
-            spec_nodes.append(name)
-            parts.append("CpuSpecList=%s" % spec)
-        parts.append("State=UNKNOWN")
-        node_lines[name] = " ".join(parts)
-        if not errors:
-            shares[name] = memory_share_mb(definition, spec)
-
-    if spec_nodes:
-        tasks = _list_of_plugins(config.get("TaskPlugin"))
-        if "task/cgroup" not in tasks or not _yes(cgroup.get("ConstrainCores", "no")):
-            errors.append(
-                "CpuSpecList (slurm_cpu_spec_list / slurm_reserve_little_cores, on %s) needs "
-                "TaskPlugin with task/cgroup in slurm_config and ConstrainCores=yes in "
-                "slurm_cgroup_config; without them Slurm ignores it" % ", ".join(sorted(spec_nodes)))
-
-    overrides = policy == "true" or (policy == "auto" and bool(heterogeneous))
-    params = _list_of_plugins(config.get("SlurmdParameters"))
-    if overrides and "config_overrides" not in params:
-        params.append("config_overrides")
-    if not overrides and "config_overrides" in params:
-        params.remove("config_overrides")
-    if params:
-        config["SlurmdParameters"] = ",".join(params)
-    else:
-        config.pop("SlurmdParameters", None)
-
-    if controller.get("hostname"):
-        host = controller["hostname"]
-        config["SlurmctldHost"] = "%s(%s)" % (host, controller["addr"]) if controller.get("addr") else host
-
+    errors, policy, by_name = check_inputs(cluster)
+    partition_errors, partitions = resolve_partitions(cluster)
+    nodes = build_node_lines(by_name, bool(cluster.get("reserve_little_cores")))
+    setting_errors, config, cgroup, overrides = cluster_settings(
+        cluster, policy, nodes["heterogeneous"], nodes["spec_nodes"])
+    errors += partition_errors + nodes["errors"] + setting_errors
     if errors:
         return {"errors": errors}
-
-    lines = [HEADER % "slurm_config / slurm_partitions", render_settings(config), "\n# Compute nodes\n"]
-    if heterogeneous:
-        lines.append("# Heterogeneous CPUs (described as one socket of all cores): %s\n"
-                     % ", ".join(sorted(heterogeneous)))
-    lines += [node_lines[name] + "\n" for name in sorted(node_lines)]
-    lines.append("\n# Partitions\n")
-    for part, members, options in resolved_partitions:
-        hostnames = ",".join(by_name[m]["topology"].get("hostname", m) for m in members if m in by_name)
-        fields = ["PartitionName=%s" % part["name"], "Nodes=%s" % hostnames,
-                  "Default=%s" % ("YES" if part.get("default") else "NO"),
-                  "MaxTime=%s" % part.get("max_time", "INFINITE"), "State=UP"]
-        mem_per_cpu = partition_mem_per_cpu(config, options, [shares.get(m, 0) for m in members])
-        if mem_per_cpu:
-            fields.append("DefMemPerCPU=%d" % mem_per_cpu)
-        fields += ["%s=%s" % (k, _render_value(v)) for k, v in options.items() if v is not None]
-        lines.append(" ".join(fields) + "\n")
     return {
         "errors": [],
-        "slurm_conf": "".join(lines),
+        "slurm_conf": render_slurm_conf(config, nodes, partitions, by_name),
         "cgroup_conf": HEADER % "slurm_cgroup_config" + render_settings(cgroup),
         "config_overrides": overrides,
-        "heterogeneous_nodes": sorted(heterogeneous),
-        "nodes": node_lines,
+        "heterogeneous_nodes": sorted(nodes["heterogeneous"]),
+        "nodes": nodes["lines"],
     }
 
 

@@ -203,3 +203,54 @@ def test_a_memory_default_of_the_user_wins(where, key):
 def test_no_memory_default_when_memory_is_not_consumable():
     result = build(config_defaults=dict(DEFAULTS, SelectTypeParameters="CR_Core"))
     assert "DefMem" not in result["slurm_conf"]
+
+
+# The parts build_cluster_config is made of, one by one.
+
+def test_check_inputs_keeps_the_nodes_with_facts_and_names_the_others():
+    errors, policy, by_name = sc.check_inputs(cluster(nodes=[{"name": "node1", "topology": copy.deepcopy(RK1)},
+                                                            {"name": "node9", "topology": None}],
+                                                      config_overrides="maybe"))
+    assert policy is None and list(by_name) == ["node1"]
+    assert any("slurm_config_overrides must be one of auto, true, false" in e for e in errors)
+    assert any(e.startswith("compute node node9 has no topology facts") for e in errors)
+
+
+def test_resolve_partitions_defaults_to_one_with_every_node_and_names_bad_entries():
+    errors, resolved = sc.resolve_partitions(cluster())
+    assert errors == [] and [(p["name"], m) for p, m, _o in resolved] == [("main", ["node1", "node2"])]
+    errors, resolved = sc.resolve_partitions(cluster(partitions=[
+        {"name": "a", "default": True}, {"name": "b", "default": True, "nodes": ["node7"]}, {"name": "bad name"}]))
+    assert [p["name"] for p, _m, _o in resolved] == ["a"]
+    assert errors == ["slurm_partitions[1].nodes names hosts that are not in group slurmd: node7",
+                      "slurm_partitions[2] needs a name made of letters, digits, '-' and '_'"]
+
+
+def test_build_node_lines_with_address_spec_list_and_memory_share():
+    _errors, _policy, by_name = sc.check_inputs(cluster())
+    by_name["node2"]["addr"] = "10.0.0.2"
+    nodes = sc.build_node_lines(by_name, reserve_little_cores=True)
+    assert nodes["errors"] == [] and nodes["heterogeneous"] == ["node1"] and nodes["spec_nodes"] == ["node1"]
+    assert nodes["lines"]["node1"].endswith("CpuSpecList=0-3 State=UNKNOWN")
+    assert nodes["lines"]["node2"].startswith("NodeName=cm4 NodeAddr=10.0.0.2 CPUs=4 ")
+    assert nodes["shares"] == {"node1": 15000 // 4, "node2": 3600 // 4}
+
+
+def test_cluster_settings_sets_overrides_by_policy_and_the_controller_host():
+    errors, config, _cgroup, overrides = sc.cluster_settings(
+        cluster(controller={"name": "ctl", "hostname": "ctl", "addr": "10.0.0.1"}), "auto", ["node1"], [])
+    assert errors == [] and overrides is True
+    assert config["SlurmdParameters"] == "config_overrides" and config["SlurmctldHost"] == "ctl(10.0.0.1)"
+    _errors, config, _cgroup, overrides = sc.cluster_settings(
+        cluster(config={"SlurmdParameters": "config_overrides"}), "false", ["node1"], [])
+    assert overrides is False and "SlurmdParameters" not in config
+
+
+def test_render_slurm_conf_sorts_nodes_and_gives_each_partition_its_memory_default():
+    _errors, _policy, by_name = sc.check_inputs(cluster())
+    nodes = sc.build_node_lines(by_name, reserve_little_cores=False)
+    _errors, partitions = sc.resolve_partitions(cluster())
+    config = dict(DEFAULTS, SelectTypeParameters="CR_Core_Memory")
+    text = sc.render_slurm_conf(config, nodes, partitions, by_name)
+    assert text.index("NodeName=rk1") < text.index("NodeName=cm4")  # by inventory name: node1, node2
+    assert "PartitionName=main Nodes=rk1,cm4 Default=YES MaxTime=INFINITE State=UP DefMemPerCPU=900\n" in text
