@@ -208,9 +208,8 @@ def test_no_memory_default_when_memory_is_not_consumable():
 # The parts build_cluster_config is made of, one by one.
 
 def test_check_inputs_keeps_the_nodes_with_facts_and_names_the_others():
-    errors, policy, by_name = sc.check_inputs(cluster(nodes=[{"name": "node1", "topology": copy.deepcopy(RK1)},
-                                                            {"name": "node9", "topology": None}],
-                                                      config_overrides="maybe"))
+    nodes = [{"name": "node1", "topology": copy.deepcopy(RK1)}, {"name": "node9", "topology": None}]
+    errors, policy, by_name = sc.check_inputs(cluster(nodes=nodes, config_overrides="maybe"))
     assert policy is None and list(by_name) == ["node1"]
     assert any("slurm_config_overrides must be one of auto, true, false" in e for e in errors)
     assert any(e.startswith("compute node node9 has no topology facts") for e in errors)
