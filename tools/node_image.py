@@ -43,7 +43,8 @@ def node_image(base: str, packages: list, setup: str = "", label: str = "node") 
     subprocess.run(["docker", "rm", "-f", builder], capture_output=True, check=False)
     _sh("docker", "run", "-d", "--name", builder, base, "sleep", "infinity")
     try:
-        _sh("docker", "cp", str(ROOT / "tests" / "fixtures" / "topology.py"), builder + ":/opt/topology.py")
+        for source in (ROOT / "tests" / "fixtures" / "topology.py", ROOT / "plugins" / "module_utils" / "cpu_topology.py"):
+            _sh("docker", "cp", str(source), builder + ":/opt/" + source.name)
         script = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
                   "--no-install-recommends %s >/dev/null && "
                   # Services start from the roles, keys come from the roles: none baked in.
