@@ -514,6 +514,7 @@ def test_day_two_a_reinstalled_node_is_healed_by_a_re_run(clone):
     healed by a re-run and resumed; jobs elsewhere keep running; then back in power saving."""
     where, _demo = clone
     held = running_job("-w node1,node4 -N2 --ntasks-per-node=1 -J e2e-hold --wrap 'sleep 3600'")
+    busy = ""
     try:
         short = running_job("-w node2 --wrap 'sleep 30'")  # node2 awake while it leaves power saving
         converge(where, "e2e-replace-keep-on", KEEP_NODE2_ON)
@@ -533,12 +534,16 @@ def test_day_two_a_reinstalled_node_is_healed_by_a_re_run(clone):
         assert states().get("node2") == "drain", "the admin's drain is kept until the admin resumes"
         assert ctl("scontrol update NodeName=node2 State=RESUME").returncode == 0
         assert ctl("srun -w node2 hostname").stdout.strip() == "node2"
+        # Back under power saving, busy meanwhile: idle longer than SuspendTime (60 s here) by the
+        # time the run's reconfigure applies it, node2 would power down within the run (CI saw it).
+        busy = running_job("-w node2 --wrap 'sleep 600'")
         back = converge(where, "e2e-replace-back")
         assert "SuspendExcNodes=node2" not in ctl("cat /etc/slurm/slurm.conf").stdout
         assert all(" failed=0 " in line for line in recaps(back.output))
-        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+        assert ctl("squeue -h -j %s,%s -o %%T" % (held, busy)).stdout.split() == ["RUNNING", "RUNNING"], \
+            board_report()
     finally:
-        ctl("scancel %s" % held)
+        ctl("scancel %s %s" % (held, busy))
 
 
 def test_day_two_a_node_down_at_the_start_stops_the_run_and_the_rest_converge_without_it(clone):
