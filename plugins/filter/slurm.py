@@ -9,6 +9,11 @@ from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_config import 
     build_cluster_config,
     node_inputs,
 )
+from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_upgrade import (
+    node_error,
+    parse_apt_policy,
+    upgrade_errors,
+)
 
 
 def slurm_cluster_config(cluster: dict) -> dict:
@@ -21,6 +26,22 @@ def slurm_node_inputs(names: list, hostvars: dict) -> list:
     return node_inputs(list(names), hostvars)
 
 
+def slurm_upgrade_errors(names: list, hostvars: dict, groups: dict, dbd_host: str, upgrade: bool) -> list:
+    """Per host the daemons, the installed and the offered version (``__slurm_versions``): problems."""
+    hosts = {}
+    for name in names:
+        roles = [group for group in ("slurmctld", "slurmd") if name in groups.get(group, [])]
+        roles += ["slurmdbd"] if name == dbd_host else []
+        policy = hostvars[name].get("__slurm_versions") or {}
+        hosts[name] = dict(parse_apt_policy(policy.get("stdout", "")), roles=roles)
+    return upgrade_errors(hosts, bool(upgrade))
+
+
+def slurm_node_version_error(version: str, name: str, controller_version: str, controller: str) -> str:
+    """Empty, or why slurmd ``version`` on ``name`` cannot work with the controller's slurmctld."""
+    return node_error(name, version, controller, controller_version) or ""
+
+
 class FilterModule:
     """beowulf.slurm Slurm filters."""
 
@@ -28,4 +49,6 @@ class FilterModule:
         return {
             "slurm_cluster_config": slurm_cluster_config,
             "slurm_node_inputs": slurm_node_inputs,
+            "slurm_upgrade_errors": slurm_upgrade_errors,
+            "slurm_node_version_error": slurm_node_version_error,
         }

@@ -153,6 +153,42 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
     assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
 
 
+def test_a_slurm_upgrade_slurm_cannot_make_in_place_is_refused_before_any_change(controller, cluster, inventory,
+                                                                                 runner):
+    """apt on the controller offers another Debian release's Slurm: Debian 13's to Debian 12
+    (22.05 -> 24.11 skips three major releases), Debian 12's pinned above the installed one to
+    Debian 13 (a downgrade). slurm_upgrade=true names both versions and changes nothing."""
+    installed = controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld")
+    suite = "trixie" if installed.startswith("22.05") else "bookworm"
+    mirror = re.search(r"^URIs:\s*(\S+)", controller.file("/etc/apt/sources.list.d/debian.sources").content_string,
+                       re.M).group(1)
+    source, pin = "/etc/apt/sources.list.d/beowulf-test.sources", "/etc/apt/preferences.d/beowulf-test"
+    only_it = ("-o Dir::Etc::sourcelist=%s -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0" % source)
+    pid = controller.check_output("systemctl show -p MainPID --value slurmctld")
+    before = {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()}
+    try:
+        controller.check_output("printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\n"
+                                "Trusted: yes\n' > %s" % (mirror, suite, source))
+        if suite == "bookworm":
+            controller.check_output("printf 'Package: slurm*\nPin: release n=bookworm\nPin-Priority: 1001\n' > %s"
+                                    % pin)
+        controller.check_output("apt-get update -qq %s" % only_it)
+        offered = re.search(r"Candidate:\s*(\S+)", controller.check_output("apt-cache policy slurm-client")).group(1)
+        assert offered.split(".")[:2] != installed.split(".")[:2], offered
+        result = playbook.run("site.yml", inventory, {"slurm_upgrade": True})
+        assert result.rc != 0
+        message = "slurm_upgrade: slurmdbd and slurmctld on %s" % next(iter(runner.get_hosts("slurmctld")))
+        assert message in result.output and installed in result.output and offered in result.output, \
+            result.output[-2000:]
+        assert "nothing was changed" in result.output
+        assert result.changed() == 0
+    finally:
+        controller.run("rm -f %s %s && apt-get update -qq" % (source, pin))
+    assert controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld") == installed
+    assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
+    assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
+
+
 @pytest.mark.parametrize("controllers", [0, 2])
 def test_controller_count_is_checked_before_any_change(controllers, controller, cluster, runner):
     """With a munge_key given (so MUNGE needs no controller), Slurm still needs exactly one."""
@@ -184,7 +220,8 @@ def test_without_config_overrides_the_rk1_node_is_invalid(controller, compute, i
     back = playbook.run("site.yml", inventory)
     assert back.rc == 0, back.output[-3000:]
     assert wait_for(lambda: all_idle(controller, compute)), node_states(controller)
-    again = playbook.run("site.yml", inventory)
+    # Nothing newer offered: slurm_upgrade checks every host's versions and changes nothing either.
+    again = playbook.run("site.yml", inventory, {"slurm_upgrade": True})
     assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
 
 
