@@ -42,6 +42,10 @@ options:
         C(cert_fingerprint), C(cert_fingerprint_file), C(timeout), C(http_port), C(https_port)
         (1-65535), C(populated_slots) (list) and C(slots), a dictionary from slot number (1-4) to
         a dictionary with C(name), C(ansible_host) and C(vars).
+      - The connection keys mean what the options of the same name of M(beowulf.slurm.turingpi_power)
+        mean (one argument spec for both, documented once in the C(beowulf.slurm.turingpi_bmc) doc
+        fragment), and the inventory exports them per host as C(turingpi_bmc) (the address) and
+        C(turingpi_bmc_<key>), never the password.
       - C(cert_fingerprint) pins the board's certificate by its SHA-256 (64 hex digits, colons
         allowed, or the line C(openssl x509 -noout -fingerprint -sha256) prints); it works with the
         BMC's stock self-signed certificate, which has no subjectAltName and is normally expired.

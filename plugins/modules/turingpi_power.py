@@ -18,29 +18,13 @@ description:
   - "Usually run on the Ansible controller: C(delegate_to: localhost)."
 author:
   - beowulf.slurm developers (@beowulf-slurm)
+extends_documentation_fragment:
+  - beowulf.slurm.turingpi_bmc
 options:
-  address:
-    description: Host name or IP address of the BMC.
-    type: str
-    required: true
   board:
     description: A name for the board, used in messages.
     type: str
     default: turingpi
-  username:
-    description: BMC user (firmware 2.x).
-    type: str
-    default: root
-  password:
-    description:
-      - BMC password (firmware 2.x). Never logged. When neither this nor O(password_file) is set, the
-        environment variable C(TURINGPI_PASSWORD) of the host the module runs on.
-    type: str
-  password_file:
-    description:
-      - A file whose first line is the BMC password, used when O(password) is not set; it must not be
-        readable by every user. The turingpi inventory exports it as C(turingpi_bmc_password_file).
-    type: path
   slots:
     description: Slot numbers, 1 to 4.
     type: list
@@ -51,39 +35,6 @@ options:
     type: str
     choices: ["on", "off", reset]
     required: true
-  firmware:
-    description: V(auto) detects the firmware generation without credentials.
-    type: str
-    choices: [auto, "1", "2"]
-    default: auto
-  validate_certs:
-    description: Verify the BMC's TLS certificate (see O(cert_fingerprint) for the self-signed one).
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - CA file to verify a certificate you installed on the BMC (valid, with a subjectAltName for
-        O(address)). The BMC's stock self-signed certificate (no subjectAltName, normally expired)
-        cannot pass such a check, so pin it with O(cert_fingerprint). Excludes O(cert_fingerprint).
-    type: path
-  cert_fingerprint:
-    description:
-      - SHA-256 fingerprint of the BMC's certificate to pin (64 hex digits, colons allowed, or the line
-        C(openssl x509 -noout -fingerprint -sha256) prints). Works with the stock self-signed
-        certificate, expired or not.
-    type: str
-  timeout:
-    description: Seconds to wait for each BMC answer, more than 0 and at most 3600.
-    type: float
-    default: 10
-  http_port:
-    description: Plain HTTP port of the BMC, 1 to 65535.
-    type: int
-    default: 80
-  https_port:
-    description: HTTPS port of the BMC, 1 to 65535.
-    type: int
-    default: 443
 attributes:
   check_mode:
     description: Reports what would change without switching anything.
