@@ -113,7 +113,7 @@ def partition_mem_per_cpu(config: dict, options: dict, shares: list) -> int | No
 
 
 def _yes(value: object) -> bool:
-    return str(value).strip().lower() in ("yes", "true", "1")
+    return str(value).strip().lower() in ("yes", "true", "1", "on", "y", "t")  # Ansible's true values
 
 
 def check_inputs(cluster: dict) -> tuple[list[str], str | None, dict[str, dict]]:
@@ -188,7 +188,7 @@ def resolve_partitions(cluster: dict) -> tuple[list[str], list[tuple[dict, list[
         options = part.get("options", {})
         errors += settings_errors(options, "%s.options" % label)
         resolved.append((part, members, options if isinstance(options, dict) else {}))
-    if sum(1 for part, _members, _options in resolved if part.get("default")) > 1:
+    if sum(1 for part, _members, _options in resolved if _yes(part.get("default"))) > 1:
         errors.append("slurm_partitions: more than one partition has default: true")
     return errors, resolved
 
@@ -277,7 +277,7 @@ def render_slurm_conf(config: dict, nodes: dict, partitions: list, by_name: dict
     for part, members, options in partitions:
         hostnames = ",".join(by_name[m]["topology"].get("hostname", m) for m in members if m in by_name)
         fields = ["PartitionName=%s" % part["name"], "Nodes=%s" % hostnames,
-                  "Default=%s" % ("YES" if part.get("default") else "NO"),
+                  "Default=%s" % ("YES" if _yes(part.get("default")) else "NO"),
                   "MaxTime=%s" % part.get("max_time", "INFINITE"), "State=UP"]
         mem_per_cpu = partition_mem_per_cpu(config, options, [nodes["shares"].get(m, 0) for m in members])
         if mem_per_cpu:

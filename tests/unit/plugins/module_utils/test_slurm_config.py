@@ -105,6 +105,12 @@ def test_partitions_from_the_user():
     assert "PartitionName=small Nodes=cm4 Default=NO MaxTime=INFINITE State=UP OverSubscribe=NO\n" in text
 
 
+def test_a_partition_default_written_as_a_yaml_string_means_what_it_says():
+    parts = [{"name": "big", "nodes": ["node1"], "default": "yes"}, {"name": "small", "nodes": ["node2"], "default": "no"}]
+    text = build(partitions=parts)["slurm_conf"]
+    assert "PartitionName=big Nodes=rk1 Default=YES" in text and "PartitionName=small Nodes=cm4 Default=NO" in text
+
+
 @pytest.mark.parametrize("parts, fragment", [
     ([{"name": "p", "nodes": ["node9"]}], "slurm_partitions[0].nodes names hosts that are not in group slurmd: node9"),
     ([{"nodes": ["node1"]}], "slurm_partitions[0] needs a name"),
