@@ -160,8 +160,10 @@ def test_a_slurm_upgrade_slurm_cannot_make_in_place_is_refused_before_any_change
     Debian 13 (a downgrade). slurm_upgrade=true names both versions and changes nothing."""
     installed = controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld")
     suite = "trixie" if installed.startswith("22.05") else "bookworm"
-    mirror = re.search(r"^URIs:\s*(\S+)", controller.file("/etc/apt/sources.list.d/debian.sources").content_string,
-                       re.M).group(1)
+    # The Debian mirror the host already uses (one-line sources.list or deb822 .sources).
+    sources = controller.run("cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list "
+                             "/etc/apt/sources.list.d/*.sources 2>/dev/null").stdout
+    mirror = re.search(r"^(?:deb|URIs:)\s+(https?://\S+/debian)/?\s", sources, re.M).group(1)
     source, pin = "/etc/apt/sources.list.d/beowulf-test.sources", "/etc/apt/preferences.d/beowulf-test"
     only_it = ("-o Dir::Etc::sourcelist=%s -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0" % source)
     pid = controller.check_output("systemctl show -p MainPID --value slurmctld")
