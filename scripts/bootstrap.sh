@@ -63,11 +63,30 @@ do_engine() {
   fi
 }
 
+# systemd 258 and later boot only on cgroup v2; on a cgroup v1 host (these test machines) an
+# image of a newer Debian keeps Debian 13's systemd as PID 1 (pinned), the rest of it unchanged.
+cgroup_v1_host() { [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; }
+
+keep_trixie_systemd() {  # keep_trixie_systemd IMAGE MIRROR
+  local image=$1 mirror=$2 tmp="beowulf-image-build-$$"
+  docker rm -f "$tmp" >/dev/null 2>&1 || true
+  docker run --name "$tmp" -e DEBIAN_FRONTEND=noninteractive "$image" sh -ec "
+    echo 'deb $mirror trixie main' > /etc/apt/sources.list.d/beowulf-systemd.list
+    printf 'Package: systemd systemd-sysv libsystemd-shared libsystemd0 libudev1 udev libpam-systemd libnss-systemd systemd-timesyncd\nPin: release n=trixie\nPin-Priority: 1001\n' > /etc/apt/preferences.d/beowulf-systemd
+    apt-get update -qq
+    apt-get install -y -qq --allow-downgrades systemd systemd-sysv libsystemd-shared libsystemd0 libudev1
+    rm -rf /var/cache/apt/archives/*.deb" >>"$BEOWULF_CACHE/debootstrap-testing.log" 2>&1 \
+    || { docker rm -f "$tmp" >/dev/null 2>&1; die "pinning Debian 13's systemd in $image failed; see $BEOWULF_CACHE/debootstrap-testing.log"; }
+  docker commit -c 'CMD ["/lib/systemd/systemd"]' "$tmp" "$image" >/dev/null
+  docker rm -f "$tmp" >/dev/null
+}
+
 build_image() {  # build_image NAME SUITE
-  local name=$1 suite=$2
+  local name=$1 suite=$2 stamp=$BEOWULF_IMAGE_STAMP
+  [ "$suite" = testing ] && cgroup_v1_host && stamp="$stamp;pid1=trixie"
   local have
   have=$(docker image inspect -f '{{ index .Config.Labels "beowulf.include" }}' "$name" 2>/dev/null || true)
-  if [ "$have" = "$BEOWULF_IMAGE_STAMP" ]; then return 0; fi
+  if [ "$have" = "$stamp" ]; then return 0; fi
   apt_install debootstrap
   local dir; dir=$(mktemp -d "${TMPDIR:-/tmp}/beowulf-rootfs.XXXXXX")
   local mirror; mirror=$(beowulf_mirror)
@@ -79,10 +98,13 @@ build_image() {  # build_image NAME SUITE
   # A container image: no machine-id (systemd makes one per container); package lists kept.
   : > "$dir/etc/machine-id"
   rm -rf "$dir"/var/cache/apt/archives/*.deb
+  # testing's Release files carry a Valid-Until that a snapshot mirror lets pass.
+  [ "$suite" = testing ] && echo 'Acquire::Check-Valid-Until "false";' > "$dir/etc/apt/apt.conf.d/99beowulf-mirror"
   tar -C "$dir" -c . | docker import -c 'CMD ["/lib/systemd/systemd"]' \
-    -c "LABEL beowulf.include=$BEOWULF_IMAGE_STAMP" - "$name" >/dev/null
-  docker image prune -f --filter "label=beowulf.include" >/dev/null  # the replaced build
+    -c "LABEL beowulf.include=$stamp" - "$name" >/dev/null
   rm -rf "$dir"
+  if [ "$suite" = testing ] && cgroup_v1_host; then keep_trixie_systemd "$name" "$mirror"; fi
+  docker image prune -f --filter "label=beowulf.include" >/dev/null  # the replaced build
 }
 
 do_images() {
@@ -91,6 +113,7 @@ do_images() {
   build_image "$BEOWULF_IMAGE_DEBIAN12" bookworm
   [ "${1:-}" = demo ] && return 0  # the emulated board is Debian 12 only
   build_image "$BEOWULF_IMAGE_DEBIAN13" trixie
+  build_image "$BEOWULF_IMAGE_TESTING" testing
 }
 
 do_vm() {

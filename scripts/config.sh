@@ -10,6 +10,7 @@ export BEOWULF_CACHE="${BEOWULF_CACHE:-$BEOWULF_ROOT/.cache}"
 # Local base images (built with debootstrap + docker import, never pulled).
 export BEOWULF_IMAGE_DEBIAN12="${BEOWULF_IMAGE_DEBIAN12:-beowulf-slurm/debian12:base}"
 export BEOWULF_IMAGE_DEBIAN13="${BEOWULF_IMAGE_DEBIAN13:-beowulf-slurm/debian13:base}"
+export BEOWULF_IMAGE_TESTING="${BEOWULF_IMAGE_TESTING:-beowulf-slurm/debian-testing:base}"
 # Packages every base image carries (systemd as PID 1, python3 for Ansible).
 # (sudo: the playbooks use become, as on real boards.) Changing this list rebuilds the images.
 export BEOWULF_IMAGE_INCLUDE="systemd,systemd-sysv,python3,python3-apt,dbus,iproute2,procps,sudo"

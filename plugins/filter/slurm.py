@@ -12,6 +12,7 @@ from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_config import 
 from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_upgrade import (
     node_error,
     parse_apt_policy,
+    planned_version,
     upgrade_errors,
 )
 
@@ -42,6 +43,11 @@ def slurm_node_version_error(version: str, name: str, controller_version: str, c
     return node_error(name, version, controller, controller_version) or ""
 
 
+def slurm_planned_version(policy: str, upgrade: bool) -> str:
+    """The Slurm version a host runs after this converge, from ``apt-cache policy`` output."""
+    return planned_version(policy, bool(upgrade))
+
+
 class FilterModule:
     """beowulf.slurm Slurm filters."""
 
@@ -51,4 +57,5 @@ class FilterModule:
             "slurm_node_inputs": slurm_node_inputs,
             "slurm_upgrade_errors": slurm_upgrade_errors,
             "slurm_node_version_error": slurm_node_version_error,
+            "slurm_planned_version": slurm_planned_version,
         }

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_versions import key_errors, version_defaults
+
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 NODE_PARAMS = ("CPUs", "Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore", "RealMemory")
@@ -234,14 +236,18 @@ def build_node_lines(by_name: dict[str, dict], reserve_little_cores: bool) -> di
 def cluster_settings(cluster: dict, policy: str | None, heterogeneous: list[str], spec_nodes: list[str]
                      ) -> tuple[list[str], dict, dict, bool]:
     """slurm.conf and cgroup.conf settings: defaults, computed settings, then the user's; with
-    SlurmdParameters=config_overrides by policy and SlurmctldHost from the controller.
+    SlurmdParameters=config_overrides by policy and SlurmctldHost from the controller. With
+    ``cluster['version']`` (the Slurm installed or about to be), defaults that release lacks are
+    left out and every key it would not start with (or ignores) is an error (slurm_versions).
 
     Returns (errors, slurm.conf settings, cgroup.conf settings, config_overrides on).
     """
-    errors: list[str] = []
-    config = merge(merge(cluster.get("config_defaults", {}), cluster.get("extra_settings", {})),
-                   cluster.get("config", {}))
-    cgroup = merge(cluster.get("cgroup_defaults", {}), cluster.get("cgroup", {}))
+    version = cluster.get("version") or None
+    config = merge(merge(version_defaults("slurm.conf", cluster.get("config_defaults", {}), version),
+                         cluster.get("extra_settings", {})), cluster.get("config", {}))
+    cgroup = merge(version_defaults("cgroup.conf", cluster.get("cgroup_defaults", {}), version),
+                   cluster.get("cgroup", {}))
+    errors = key_errors(version, {"slurm.conf": config, "cgroup.conf": cgroup})
     if spec_nodes:
         tasks = _list_of_plugins(config.get("TaskPlugin"))
         if "task/cgroup" not in tasks or not _yes(cgroup.get("ConstrainCores", "no")):

@@ -69,6 +69,15 @@ def parse_apt_policy(text: str) -> dict:
     return found
 
 
+def planned_version(policy_text: str, upgrade: bool) -> str:
+    """The Slurm a host will run after this converge, from its ``apt-cache policy``: the installed
+    one (the one apt offers when nothing is installed, or with ``upgrade``); '' when apt knows none."""
+    found = parse_apt_policy(policy_text)
+    if upgrade or not found["installed"]:
+        return found["candidate"] or found["installed"] or ""
+    return found["installed"]
+
+
 def upgrade_errors(hosts: dict, upgrade: bool) -> list:
     """Check the Slurm version each host would run after this converge.
 

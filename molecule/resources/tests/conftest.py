@@ -16,6 +16,12 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "converges: runs a playbook again (bad input, key rotation, upgrades...); the full scenarios "
+        "(the oldest and the newest Debian) run these, the middle one deselects them (-m 'not converges')")
+
+
 def _inventory() -> str:
     inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
     if not inventory:

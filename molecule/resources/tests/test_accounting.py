@@ -42,6 +42,7 @@ def test_sacct_shows_a_job_that_ran_and_the_account_exists(controller):
     assert controller.run("sreport -n -P cluster utilization start=now-1days").rc == 0
 
 
+@pytest.mark.converges
 def test_records_written_while_slurmdbd_is_down_are_kept(controller):
     controller.check_output("systemctl stop slurmdbd")
     try:
@@ -54,6 +55,7 @@ def test_records_written_while_slurmdbd_is_down_are_kept(controller):
                     timeout=120), controller.run("sacct -n -P -X -j %s", job).stdout
 
 
+@pytest.mark.converges
 def test_users_are_added_once_and_the_database_is_kept(controller, inventory):
     jobs = set(controller.check_output("sacct -n -P -X -a -S now-1days -o JobID").split())
     accounts = {"slurm_accounts": [{"name": "users"}, {"name": "physics", "users": ["alice", "bob"]}]}
@@ -72,6 +74,7 @@ def test_users_are_added_once_and_the_database_is_kept(controller, inventory):
     ({"slurm_dbd_storage_host": "bad host!"}, "slurm_dbd_storage_host must be a host name or an address"),
     ({"slurm_dbd_storage_pass": ["not", "a", "string"]}, "slurm_dbd_storage_pass"),
 ], ids=["account-without-name", "bad-storage-host", "password-not-a-string"])
+@pytest.mark.converges
 def test_bad_accounting_input_changes_nothing(controller, inventory, extravars, message):
     before = controller.file("/etc/slurm/slurmdbd.conf").sha256sum
     result = playbook.run("site.yml", inventory, extravars)

@@ -107,6 +107,7 @@ def _bad_runs(cluster, controller_name):
 
 @pytest.mark.parametrize("case", ["not base64", "too short", "no controller", "two controllers",
                                   "rotate with a given key"])
+@pytest.mark.converges
 def test_bad_input_fails_before_any_change(case, cluster, runner, inventory):
     controller_name = next(iter(runner.get_hosts("slurmctld")))
     extravars, groups, message = _bad_runs(cluster, controller_name)[case]
@@ -120,6 +121,7 @@ def test_bad_input_fails_before_any_change(case, cluster, runner, inventory):
     assert munged_pids(cluster) == before_pids
 
 
+@pytest.mark.converges
 def test_rotation_replaces_the_key_everywhere_without_printing_it(cluster, inventory):
     before = fingerprints(cluster)
     pids = munged_pids(cluster)
@@ -136,6 +138,7 @@ def test_rotation_replaces_the_key_everywhere_without_printing_it(cluster, inven
     assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
 
 
+@pytest.mark.converges
 def test_supplied_key_wins_and_is_idempotent(cluster, inventory):
     supplied = os.urandom(128)
     b64 = base64.b64encode(supplied).decode()

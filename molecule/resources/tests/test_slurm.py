@@ -107,11 +107,29 @@ def test_job_step_runs_in_its_cgroup_with_the_memory_limit(controller, compute):
         assert int(limit) == 123 * 1024 * 1024, out
 
 
+def test_mpi_default_is_pmix_exactly_where_slurm_has_the_plugin(controller):
+    """slurm_mpi_default: auto. Debian testing's Slurm 26.05 ships no mpi_pmix.so: there srun
+    would refuse every job under MpiDefault=pmix."""
+    has_plugin = controller.run("dpkg-query --listfiles slurm-wlm-basic-plugins | grep -q '/mpi_pmix[.]so$'").rc == 0
+    config = controller.check_output("scontrol show config")
+    expected = "pmix" if has_plugin else r"(none|\(null\))"  # scontrol shows none as (null)
+    assert re.search(r"(?m)^MpiDefault\s*=\s*%s\s*$" % expected, config), config
+    srun_list = controller.check_output("srun --mpi=list 2>&1")
+    assert ("pmix" in srun_list) == has_plugin, srun_list
+
+
 def test_mpi_allreduce_across_every_compute_node(controller, compute):
     count = len(compute)
     program = ("from mpi4py import MPI; c = MPI.COMM_WORLD; "
                "print(MPI.Get_processor_name(), c.Get_size(), c.allreduce(c.Get_rank() + 1))")
-    out = controller.check_output("srun --mpi=pmix -N%d -n%d python3 -c " % (count, count) + "%s", program)
+    # MpiDefault=pmix: srun starts the ranks; none (a Slurm without its PMIx plugin): mpirun does.
+    config = controller.check_output("scontrol show config")
+    if re.search(r"(?m)^MpiDefault\s*=\s*pmix", config):
+        launch = "srun --mpi=pmix -N%d -n%d" % (count, count)
+    else:
+        launch = ("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 salloc --quiet -N%d -n%d mpirun"
+                  % (count, count))
+    out = controller.check_output(launch + " python3 -c %s", program)
     lines = [line.split() for line in out.splitlines()]
     expected = count * (count + 1) // 2
     assert len(lines) == count, out
@@ -131,6 +149,7 @@ def test_rk1_node_gets_a_full_8_cpu_line_and_config_overrides(controller, comput
     assert "CPUTot=8" in node and re.search(r"State=IDLE\b", node), node
 
 
+@pytest.mark.converges
 def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
     cases = {
         "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
@@ -139,6 +158,8 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
                          "slurm_config.MpiDefault must be a string or a number"),
         "slurm_config_overrides": ({"slurm_config_overrides": "sometimes"},
                                    "slurm_config_overrides must be one of auto, true, false"),
+        "slurm_upgrade": ({"slurm_upgrade": "perhaps"},
+                          "argument 'slurm_upgrade' is of type str and we were unable to convert to bool"),
         "CpuSpecList": ({"slurm_reserve_little_cores": True, "slurm_config": {"TaskPlugin": "task/affinity"}},
                         "needs TaskPlugin with task/cgroup"),
     }
@@ -153,6 +174,7 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
     assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
 
 
+@pytest.mark.converges
 def test_a_slurm_upgrade_slurm_cannot_make_in_place_is_refused_before_any_change(controller, cluster, inventory,
                                                                                  runner):
     """apt on the controller offers another Debian release's Slurm: Debian 13's to Debian 12
@@ -191,6 +213,7 @@ def test_a_slurm_upgrade_slurm_cannot_make_in_place_is_refused_before_any_change
     assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
 
 
+@pytest.mark.converges
 @pytest.mark.parametrize("controllers", [0, 2])
 def test_controller_count_is_checked_before_any_change(controllers, controller, cluster, runner):
     """With a munge_key given (so MUNGE needs no controller), Slurm still needs exactly one."""
@@ -206,6 +229,7 @@ def test_controller_count_is_checked_before_any_change(controllers, controller, 
     assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
 
 
+@pytest.mark.converges
 def test_without_config_overrides_the_rk1_node_is_invalid(controller, compute, inventory):
     """The policy matters: with overrides off, the 8-CPU line on 2 real CPUs is rejected."""
     name, _host = rk1_node(compute)

@@ -259,3 +259,14 @@ def test_render_slurm_conf_sorts_nodes_and_gives_each_partition_its_memory_defau
     text = sc.render_slurm_conf(config, nodes, partitions, by_name)
     assert text.index("NodeName=rk1") < text.index("NodeName=cm4")  # by inventory name: node1, node2
     assert "PartitionName=main Nodes=rk1,cm4 Default=YES MaxTime=INFINITE State=UP DefMemPerCPU=900\n" in text
+
+
+def test_the_installed_version_decides_which_keys_slurm_conf_may_hold():
+    assert build(version="26.05.5-1", config={"MetricsType": "metrics/openmetrics"})["errors"] == []
+    result = build(version="24.11.5-4", config={"MetricsType": "metrics/openmetrics"})
+    assert result["errors"] == ["slurm_config.MetricsType: Slurm 24.11.5-4 does not know the key MetricsType (it "
+                                "came in 25.11), and its daemons would not start with it in slurm.conf"]
+    assert "cgroup" not in str(result["errors"])
+    old = build(version="20.11.7-1")
+    assert "CgroupPlugin" not in old["cgroup_conf"] and "ConstrainCores=yes" in old["cgroup_conf"]
+    assert "CgroupPlugin=autodetect" in build(version="22.05.8-4")["cgroup_conf"]

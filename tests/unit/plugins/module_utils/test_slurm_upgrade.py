@@ -94,3 +94,22 @@ def test_a_compute_node_downgrade_is_refused():
 
 def test_unknown_versions_are_not_guessed():
     assert su.upgrade_errors(cluster(ctl=(None, None), node=(None, None)), upgrade=True) == []
+
+
+POLICY = """slurmctld:
+  Installed: %s
+  Candidate: %s
+  Version table:
+"""
+
+
+@pytest.mark.parametrize("installed, candidate, upgrade, expected", [
+    (D12, D12, False, D12), (D13, TESTING, False, D13), (D13, TESTING, True, TESTING),
+    ("(none)", TESTING, False, TESTING), ("(none)", "(none)", False, ""),
+])
+def test_the_version_a_host_runs_after_the_converge(installed, candidate, upgrade, expected):
+    assert su.planned_version(POLICY % (installed, candidate), upgrade) == expected
+
+
+def test_no_package_known_to_apt_means_no_version():
+    assert su.planned_version("N: Unable to locate package slurmctld\n", False) == ""
