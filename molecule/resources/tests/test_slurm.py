@@ -151,7 +151,17 @@ def test_rk1_node_gets_a_full_8_cpu_line_and_config_overrides(controller, comput
 
 @pytest.mark.converges
 def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
+    installed = controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld")
+    # A key of a newer Slurm on 22.05, a removed one on 24.11 and later: named with the version.
+    newer_or_gone = ("MetricsType", "it came in 25.11") if installed.startswith("22.05") \
+        else ("FrontendName", "it was removed after 24.11")
     cases = {
+        "slurm_config key of another release": (
+            {"slurm_config": {newer_or_gone[0]: "x"}},
+            "slurm_config.%s: Slurm %s does not know the key %s (%s)" % (newer_or_gone[0], installed,
+                                                                        newer_or_gone[0], newer_or_gone[1])),
+        "slurm_config key no release has": ({"slurm_config": {"MaxJobCont": 5}},
+                                            "check the spelling"),
         "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
                              "slurm_partitions[0].nodes names hosts that are not in group slurmd: no-such-node"),
         "slurm_config": ({"slurm_config": {"MpiDefault": {"nested": 1}}},
