@@ -158,8 +158,8 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
     cases = {
         "slurm_config key of another release": (
             {"slurm_config": {newer_or_gone[0]: "x"}},
-            "slurm_config.%s: Slurm %s does not know the key %s (%s)" % (newer_or_gone[0], installed,
-                                                                        newer_or_gone[0], newer_or_gone[1])),
+            "slurm_config.{0}: Slurm {1} does not know the key {0} ({2})".format(
+                newer_or_gone[0], installed, newer_or_gone[1])),
         "slurm_config key no release has": ({"slurm_config": {"MaxJobCont": 5}},
                                             "check the spelling"),
         "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
