@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_upgrade import release as release_of
+
 # Per file: the keys of 22.05, then (release, added, removed) for each later series.
 _HISTORY: dict[str, tuple] = {
     "slurm.conf": (
@@ -137,12 +139,6 @@ def _version(version: str | None) -> tuple[int, ...] | None:
     return tuple(int(part) for part in found.groups() if part is not None)
 
 
-def release_of(version: str | None) -> str | None:
-    """The series of a version as this table names it ('24.11.5-4+deb13u1' -> '24.11')."""
-    parts = _version(version)
-    return "%d.%02d" % parts[:2] if parts else None
-
-
 def known_keys(conf: str, release: str) -> dict[str, str] | None:
     """Lower-case key -> key as Slurm spells it, for ``conf`` at ``release``; None when unknown."""
     if release not in RELEASES:
@@ -158,19 +154,9 @@ def known_keys(conf: str, release: str) -> dict[str, str] | None:
     return keys
 
 
-def _first_release(conf: str, key: str) -> str | None:
-    for release in RELEASES:
-        if key.lower() in (known_keys(conf, release) or {}):
-            return release
-    return None
-
-
-def _last_release(conf: str, key: str) -> str | None:
-    found = None
-    for release in RELEASES:
-        if key.lower() in (known_keys(conf, release) or {}):
-            found = release
-    return found
+def _releases_with(conf: str, key: str) -> list[str]:
+    """The releases of the table whose ``conf`` has ``key``, oldest first."""
+    return [release for release in RELEASES if key.lower() in (known_keys(conf, release) or {})]
 
 
 def key_error(conf: str, key: str, version: str | None) -> str | None:
@@ -186,11 +172,11 @@ def key_error(conf: str, key: str, version: str | None) -> str | None:
         name, how = refused[lower]
         return "%s: Slurm %s refuses to start with %s in %s (%s)" % (where, version, name, conf, how)
     if lower not in keys:
-        first, last = _first_release(conf, key), _last_release(conf, key)
-        if first and first > release:
-            why = "it came in %s" % first
-        elif last and last < release:
-            why = "it was removed after %s" % last
+        having = _releases_with(conf, key)
+        if having and having[0] > release:
+            why = "it came in %s" % having[0]
+        elif having and having[-1] < release:
+            why = "it was removed after %s" % having[-1]
         else:
             why = "no Slurm release from %s to %s has it: check the spelling" % (RELEASES[0], RELEASES[-1])
         return ("%s: Slurm %s does not know the key %s (%s), and its daemons would not start with "
