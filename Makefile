@@ -19,7 +19,8 @@ bootstrap:
 venv:
 	scripts/bootstrap.sh venv
 
-test: bootstrap
+test: venv
+	scripts/bootstrap.sh tools
 	scripts/test.sh
 
 unit: venv

@@ -116,6 +116,31 @@ do_images() {
   build_image "$BEOWULF_IMAGE_TESTING" testing
 }
 
+# Jobs that wait mostly on the mirror, side by side; fails (after all ended) if any failed.
+in_parallel() {  # in_parallel FUNCTION... (each one a job)
+  local pids=() failed=0
+  for job in "$@"; do "$job" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || die "bootstrap: a step above failed (its log is named above)"
+}
+
+# Debian 12 and 13 also as the molecule tier's node images (packages preinstalled: tools/node_image.py).
+node_image() { python3 "$BEOWULF_ROOT/tools/node_image.py" "$1" >/dev/null || die "building the node image of $1 failed"; }
+image_debian12() { build_image "$BEOWULF_IMAGE_DEBIAN12" bookworm && node_image "$BEOWULF_IMAGE_DEBIAN12"; }
+image_debian13() { build_image "$BEOWULF_IMAGE_DEBIAN13" trixie && node_image "$BEOWULF_IMAGE_DEBIAN13"; }
+image_testing() { build_image "$BEOWULF_IMAGE_TESTING" testing; }
+
+do_all() {
+  do_tools
+  # Every Debian package first, in one apt run (dpkg takes one at a time); then the venv, the
+  # three base images (and two node images) and the VM image side by side (mostly downloads).
+  local packages=(debootstrap qemu-system-x86 qemu-utils e2fsprogs openssh-client)
+  command -v dockerd >/dev/null || docker info >/dev/null 2>&1 || packages+=(docker.io)
+  apt_install "${packages[@]}"
+  do_engine
+  in_parallel do_venv image_debian12 image_debian13 image_testing do_vm
+}
+
 do_vm() {
   # qemu (TCG) and the cached Debian 12 VM image for the storage scenario (tools/vm.py).
   apt_install qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client
@@ -136,6 +161,6 @@ case "${1:-all}" in
   images) do_images ;;
   vm) do_vm ;;
   demo) do_tools; do_venv; do_engine; do_images demo ;;  # what make demo uses, nothing more
-  all) do_tools; do_venv; do_engine; do_images; do_vm ;;
+  all) do_all ;;
   *) die "usage: $0 [tools|venv|engine|images|vm|demo|all]" ;;
 esac

@@ -56,3 +56,9 @@ def node_image(base: str, packages: list, setup: str = "", label: str = "node") 
     finally:
         subprocess.run(["docker", "rm", "-f", builder], capture_output=True, check=False)
     return name
+
+
+if __name__ == "__main__":
+    # python3 tools/node_image.py BASE: the cluster node image of BASE (scripts/bootstrap.sh builds
+    # Debian 12's and 13's beside the other images, so the molecule tier finds them ready).
+    print(node_image(sys.argv[1], CLUSTER_PACKAGES))

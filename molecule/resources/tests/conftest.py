@@ -20,6 +20,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "converges: runs a playbook again (bad input, key rotation, upgrades...); the full scenarios "
         "(the oldest and the newest Debian) run these, the middle one deselects them (-m 'not converges')")
+    config.addinivalue_line(
+        "markers", "any_release: input checks made on the Ansible controller before anything reaches a host, "
+        "and MUNGE key handling: no Slurm release changes them; Debian 12 runs them, testing deselects them")
+    config.addinivalue_line(
+        "markers", "upgrade: upgrades the cluster's Slurm for good (Debian 13's 24.11 to testing's 26.05); runs "
+        "last, in the Debian 13 scenario only (the others: -m 'not upgrade')")
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The upgrade changes the Slurm every other check was written for: it runs last."""
+    items.sort(key=lambda item: item.get_closest_marker("upgrade") is not None)
 
 
 def _inventory() -> str:

@@ -75,6 +75,7 @@ def test_users_are_added_once_and_the_database_is_kept(controller, inventory):
     ({"slurm_dbd_storage_pass": ["not", "a", "string"]}, "slurm_dbd_storage_pass"),
 ], ids=["account-without-name", "bad-storage-host", "password-not-a-string"])
 @pytest.mark.converges
+@pytest.mark.any_release
 def test_bad_accounting_input_changes_nothing(controller, inventory, extravars, message):
     before = controller.file("/etc/slurm/slurmdbd.conf").sha256sum
     result = playbook.run("site.yml", inventory, extravars)

@@ -108,6 +108,7 @@ def _bad_runs(cluster, controller_name):
 @pytest.mark.parametrize("case", ["not base64", "too short", "no controller", "two controllers",
                                   "rotate with a given key"])
 @pytest.mark.converges
+@pytest.mark.any_release
 def test_bad_input_fails_before_any_change(case, cluster, runner, inventory):
     controller_name = next(iter(runner.get_hosts("slurmctld")))
     extravars, groups, message = _bad_runs(cluster, controller_name)[case]
@@ -139,6 +140,7 @@ def test_rotation_replaces_the_key_everywhere_without_printing_it(cluster, inven
 
 
 @pytest.mark.converges
+@pytest.mark.any_release
 def test_supplied_key_wins_and_is_idempotent(cluster, inventory):
     supplied = os.urandom(128)
     b64 = base64.b64encode(supplied).decode()

@@ -149,30 +149,8 @@ def test_rk1_node_gets_a_full_8_cpu_line_and_config_overrides(controller, comput
     assert "CPUTot=8" in node and re.search(r"State=IDLE\b", node), node
 
 
-@pytest.mark.converges
-def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
-    installed = controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld")
-    # A key of a newer Slurm on 22.05, a removed one on 24.11 and later: named with the version.
-    newer_or_gone = ("MetricsType", "it came in 25.11") if installed.startswith("22.05") \
-        else ("FrontendName", "it was removed after 24.11")
-    cases = {
-        "slurm_config key of another release": (
-            {"slurm_config": {newer_or_gone[0]: "x"}},
-            "slurm_config.{0}: Slurm {1} does not know the key {0} ({2})".format(
-                newer_or_gone[0], installed, newer_or_gone[1])),
-        "slurm_config key no release has": ({"slurm_config": {"MaxJobCont": 5}},
-                                            "check the spelling"),
-        "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
-                             "slurm_partitions[0].nodes names hosts that are not in group slurmd: no-such-node"),
-        "slurm_config": ({"slurm_config": {"MpiDefault": {"nested": 1}}},
-                         "slurm_config.MpiDefault must be a string or a number"),
-        "slurm_config_overrides": ({"slurm_config_overrides": "sometimes"},
-                                   "slurm_config_overrides must be one of auto, true, false"),
-        "slurm_upgrade": ({"slurm_upgrade": "perhaps"},
-                          "argument 'slurm_upgrade' is of type str and we were unable to convert to bool"),
-        "CpuSpecList": ({"slurm_reserve_little_cores": True, "slurm_config": {"TaskPlugin": "task/affinity"}},
-                        "needs TaskPlugin with task/cgroup"),
-    }
+def _refused_before_any_change(controller, cluster, inventory, cases: dict) -> None:
+    """Each case's site.yml run fails naming its message, changes nothing, restarts nothing."""
     before = {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()}
     pid = controller.check_output("systemctl show -p MainPID --value slurmctld")
     for label, (extravars, message) in cases.items():
@@ -182,6 +160,42 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
         assert result.changed() == 0, label
     assert {n: h.file("/etc/slurm/slurm.conf").sha256sum for n, h in cluster.items()} == before
     assert controller.check_output("systemctl show -p MainPID --value slurmctld") == pid
+
+
+@pytest.mark.converges
+def test_slurm_config_keys_are_checked_against_the_installed_release(controller, cluster, inventory):
+    installed = controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld")
+    # A key of a newer Slurm on 22.05, a removed one on 24.11 and later: named with the version.
+    newer_or_gone = ("MetricsType", "it came in 25.11") if installed.startswith("22.05") \
+        else ("FrontendName", "it was removed after 24.11")
+    _refused_before_any_change(controller, cluster, inventory, {
+        "slurm_config key of another release": (
+            {"slurm_config": {newer_or_gone[0]: "x"}},
+            "slurm_config.{0}: Slurm {1} does not know the key {0} ({2})".format(
+                newer_or_gone[0], installed, newer_or_gone[1])),
+        "slurm_config key no release has": ({"slurm_config": {"MaxJobCont": 5}},
+                                            "check the spelling"),
+    })
+
+
+@pytest.mark.converges
+@pytest.mark.any_release
+def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
+    _refused_before_any_change(controller, cluster, inventory, {
+        "slurm_partitions": ({"slurm_partitions": [{"name": "p", "nodes": ["no-such-node"]}]},
+                             "slurm_partitions[0].nodes names hosts that are not in group slurmd: no-such-node"),
+        "slurm_config": ({"slurm_config": {"MpiDefault": {"nested": 1}}},
+                         "slurm_config.MpiDefault must be a string or a number"),
+        "slurm_config_overrides": ({"slurm_config_overrides": "sometimes"},
+                                   "slurm_config_overrides must be one of auto, true, false"),
+        "slurm_upgrade": ({"slurm_upgrade": "perhaps"},
+                          "argument 'slurm_upgrade' is of type str and we were unable to convert to bool"),
+        "slurm_apt_default_release": ({"slurm_apt_default_release": "no-such-suite"},
+                                      'slurm_apt_default_release: "no-such-suite" is not a release in the apt '
+                                      'sources of'),
+        "CpuSpecList": ({"slurm_reserve_little_cores": True, "slurm_config": {"TaskPlugin": "task/affinity"}},
+                        "needs TaskPlugin with task/cgroup"),
+    })
 
 
 @pytest.mark.converges
@@ -224,6 +238,7 @@ def test_a_slurm_upgrade_slurm_cannot_make_in_place_is_refused_before_any_change
 
 
 @pytest.mark.converges
+@pytest.mark.any_release
 @pytest.mark.parametrize("controllers", [0, 2])
 def test_controller_count_is_checked_before_any_change(controllers, controller, cluster, runner):
     """With a munge_key given (so MUNGE needs no controller), Slurm still needs exactly one."""
