@@ -16,6 +16,21 @@ def test_mariadb_and_slurmdbd_run_on_the_controller(controller):
     assert "AccountingStorageType=accounting_storage/slurmdbd\n" in conf
 
 
+def test_mariadb_is_set_up_as_slurm_asks(controller):
+    """Slurm's accounting guide: no "not recommended values" from slurmdbd, and MariaDB 11.6's
+    snapshot isolation (slurmdbd stops on a write conflict under it) off where MariaDB has it."""
+    pid = controller.check_output("systemctl show -p MainPID --value slurmdbd")
+    log = controller.check_output("journalctl --no-pager -o cat _PID=%s", pid)
+    assert "not recommended values" not in log and "innodb_snapshot_isolation" not in log, log[-2000:]
+    cnf = controller.file("/etc/mysql/mariadb.conf.d/60-beowulf-slurmdbd.cnf")
+    assert (cnf.user, cnf.mode) == ("root", 0o644)
+    timeout, pool = controller.check_output(
+        "mysql -N -e 'select @@innodb_lock_wait_timeout, @@innodb_buffer_pool_size'").split()
+    assert (int(timeout), int(pool)) == (900, 2048 * 1024 * 1024)
+    has_isolation = controller.run("mysql -N -e 'select @@innodb_snapshot_isolation'")
+    assert has_isolation.rc != 0 or has_isolation.stdout.strip() == "0", has_isolation.stdout
+
+
 def test_the_password_is_secret(controller, cluster):
     dbd = controller.file("/etc/slurm/slurmdbd.conf")
     assert (dbd.mode, dbd.user) == (0o600, "slurm")
@@ -73,7 +88,11 @@ def test_users_are_added_once_and_the_database_is_kept(controller, inventory):
     ({"slurm_accounts": [{"description": "no name"}]}, "slurm_accounts"),
     ({"slurm_dbd_storage_host": "bad host!"}, "slurm_dbd_storage_host must be a host name or an address"),
     ({"slurm_dbd_storage_pass": ["not", "a", "string"]}, "slurm_dbd_storage_pass"),
-], ids=["account-without-name", "bad-storage-host", "password-not-a-string"])
+    ({"slurm_dbd_mariadb_settings": {"innodb_lock_wait_timeout": True}},
+     "slurm_dbd_mariadb_settings must be a dict of MariaDB options"),
+    ({"slurm_dbd_mariadb_settings": "innodb_lock_wait_timeout=900"}, "slurm_dbd_mariadb_settings"),
+], ids=["account-without-name", "bad-storage-host", "password-not-a-string", "mariadb-value-bool",
+        "mariadb-settings-not-a-dict"])
 @pytest.mark.converges
 @pytest.mark.any_release
 def test_bad_accounting_input_changes_nothing(controller, inventory, extravars, message):

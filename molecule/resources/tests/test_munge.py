@@ -123,6 +123,7 @@ def test_bad_input_fails_before_any_change(case, cluster, runner, inventory):
 
 
 @pytest.mark.converges
+@pytest.mark.any_release
 def test_rotation_replaces_the_key_everywhere_without_printing_it(cluster, inventory):
     before = fingerprints(cluster)
     pids = munged_pids(cluster)
