@@ -483,7 +483,8 @@ def test_day_two_a_fifth_node_joins_and_leaves_while_a_job_runs(clone):
     removed from the inventory (drained first), it leaves slurm.conf everywhere."""
     where, _demo = clone
     with nodes_held():
-        job = running_job("-N3 --ntasks-per-node=1 --wrap 'sleep 150'")
+        # Runs until the test lets it end (a file on its nodes), however long the converges take.
+        job = running_job("-N3 --ntasks-per-node=1 --wrap 'while [ ! -e /var/tmp/e2e-go ]; do sleep 1; done'")
         added = sh(ADD_NODE5, where, "e2e-add-node5")
         assert added.returncode == 0, added.output
         address = re.search(r"address (\S+) on the board network", added.output).group(1)
@@ -508,6 +509,8 @@ def test_day_two_a_fifth_node_joins_and_leaves_while_a_job_runs(clone):
         for name in ("node3", "node1"):
             assert "node5" not in docker("exec", "beowulf-" + name, "cat", "/etc/slurm/slurm.conf").stdout, name
         docker("rm", "-f", "beowulf-node5")
+        for name in ("node1", "node2", "node4"):
+            docker("exec", "beowulf-" + name, "touch", "/var/tmp/e2e-go")
         assert wait(lambda: job_state(job) == "COMPLETED", 180), board_report()
 
 
