@@ -23,6 +23,11 @@ def nfs_exports_file(exports: list) -> str:
     return nfs.exports_file(exports)
 
 
+def nfs_server_paths(exports: list, user_dirs: list) -> list:
+    """The NFS server's directories and exports file, for beowulf.slurm.file_set."""
+    return nfs.server_paths(exports, user_dirs)
+
+
 def nfs_network_cidr(address: str, netmask: str) -> str:
     """The network of an address and netmask, in CIDR notation."""
     return nfs.network_cidr(address, netmask)
@@ -37,4 +42,5 @@ class FilterModule:
             "nfs_exports_normalise": nfs_exports_normalise,
             "nfs_exports_file": nfs_exports_file,
             "nfs_network_cidr": nfs_network_cidr,
+            "nfs_server_paths": nfs_server_paths,
         }

@@ -130,3 +130,26 @@ def exports_file(exports: List[Dict[str, Any]]) -> str:
         clients = " ".join("%s(%s)" % (client, opts) for client in export["clients"])
         lines.append("%s %s" % (export["path"], clients))
     return "\n".join(lines) + "\n"
+
+
+EXPORTS_FILE = "/etc/exports.d/beowulf.exports"
+
+
+def server_paths(exports: List[Dict[str, Any]], user_dirs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What the NFS server's disk must hold, for one file_set call: each exported directory, a
+    directory per user in each export (owner uid or name, group gid, else uid or name; mode 0750
+    unless given), /etc/exports.d and the exports file."""
+    paths: List[Dict[str, Any]] = []
+    for export in exports:
+        paths.append({"path": export["path"], "state": "directory", "owner": export["owner"],
+                      "group": export["group"], "mode": export["mode"]})
+    for export in exports:
+        for user in user_dirs:
+            owner = str(user.get("uid", user["name"]))
+            paths.append({"path": "%s/%s" % (export["path"].rstrip("/"), user["name"]), "state": "directory",
+                          "owner": owner, "group": str(user.get("gid", owner)),
+                          "mode": str(user.get("mode", "0750"))})
+    paths.append({"path": "/etc/exports.d", "state": "directory", "owner": "root", "group": "root", "mode": "0755"})
+    paths.append({"path": EXPORTS_FILE, "state": "file", "owner": "root", "group": "root", "mode": "0644",
+                  "content": exports_file(exports)})
+    return paths

@@ -89,6 +89,10 @@ def test_ansible_doc_documents_the_module_and_filter(installed):
     assert module.returncode == 0 and "regenerate" in module.stdout, tail(module.stdout)
     flt = _doc(dest, "-t", "filter", "beowulf.slurm.munge_key_error")
     assert flt.returncode == 0 and "never contains the key" in flt.stdout, tail(flt.stdout)
+    files = _doc(dest, "beowulf.slurm.file_set")
+    assert files.returncode == 0 and "changed_paths" in files.stdout, tail(files.stdout)
+    dpkg = _doc(dest, "-t", "filter", "beowulf.slurm.dpkg_installed")
+    assert dpkg.returncode == 0 and "Status-Abbrev" in dpkg.stdout, tail(dpkg.stdout)
 
 
 def test_ansible_doc_documents_the_storage_roles_and_plugins(installed):

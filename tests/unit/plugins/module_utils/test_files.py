@@ -40,3 +40,85 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path):
     with pytest.raises(OSError):
         atomic_write(Failing(), str(path), b"new", 0o644)
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["slurm.conf"]
+
+
+# file_set's logic
+
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import (  # noqa: E402
+    apply_entry, check_entry, differences, parse_mode)
+
+
+def me() -> tuple:
+    return os.getuid(), os.getgid()
+
+
+@pytest.mark.parametrize("value", ["0644", "644", "0700", "4755"])
+def test_modes_are_octal_strings(value):
+    assert parse_mode(value, "paths[0]") == int(value, 8)
+
+
+@pytest.mark.parametrize("value", [420, 644, "0648", "rw-r--r--", "", None, "07777"])
+def test_other_modes_are_refused_by_name(value):
+    with pytest.raises(ValueError, match=r"paths\[0\]\.mode must be an octal string"):
+        parse_mode(value, "paths[0]")
+
+
+@pytest.mark.parametrize("entry, words", [
+    ("not a dict", r"paths\[2\] must be a dict"),
+    ({"path": "etc/x", "mode": "0644", "content": ""}, r"paths\[2\]\.path must be an absolute path"),
+    ({"path": "/", "mode": "0644", "state": "directory"}, r"paths\[2\]\.path must be an absolute path"),
+    ({"path": "/etc/../x", "mode": "0644", "content": ""}, r"paths\[2\]\.path must be an absolute path"),
+    ({"path": "/etc/x", "mode": "0644"}, r"paths\[2\]\.state must be one of directory, file"),
+    ({"path": "/etc/x", "mode": "0644", "state": "file"}, r"paths\[2\]\.content must be a string"),
+    ({"path": "/etc/x", "mode": "0644", "state": "directory", "content": "x"}, r"a directory has no content"),
+    ({"path": "/etc/x", "mode": "0644", "content": "", "owner": ""}, r"paths\[2\]\.owner must be a user"),
+    ({"path": "/etc/x", "mode": "0644", "content": "", "colour": "red"}, r"unknown field\(s\) colour"),
+])
+def test_bad_entries_name_the_field(entry, words):
+    with pytest.raises(ValueError, match=words):
+        check_entry(entry, 2)
+
+
+def test_a_new_directory_and_file_then_nothing_to_do(tmp_path):
+    uid, gid = me()
+    directory = check_entry({"path": str(tmp_path / "a" / "b"), "state": "directory", "mode": "0700"}, 0)
+    conf = check_entry({"path": str(tmp_path / "a" / "b" / "c.conf"), "content": "x=1\n", "mode": "0640"}, 1)
+    assert differences(directory, uid, gid) == ["create"] and differences(conf, uid, gid) == ["create"]
+    apply_entry(directory, uid, gid)
+    apply_entry(conf, uid, gid)
+    assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o755
+    assert (tmp_path / "a" / "b" / "c.conf").read_text() == "x=1\n"
+    assert stat.S_IMODE((tmp_path / "a" / "b" / "c.conf").stat().st_mode) == 0o640
+    assert differences(directory, uid, gid) == [] and differences(conf, uid, gid) == []
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["c.conf"]  # no temporary left
+
+
+def test_content_mode_and_owner_differences_are_named(tmp_path):
+    uid, gid = me()
+    path = tmp_path / "c.conf"
+    path.write_text("old\n")
+    os.chmod(path, 0o600)
+    entry = check_entry({"path": str(path), "content": "new\n", "mode": "0644"}, 0)
+    assert differences(entry, uid, gid) == ["content", "mode"]
+    assert differences(entry, uid + 1, gid) == ["content", "owner", "mode"]
+    assert differences(entry, None, None) == ["content", "owner", "group", "mode"]  # user not there yet
+    apply_entry(entry, uid, gid)
+    assert path.read_text() == "new\n" and differences(entry, uid, gid) == []
+
+
+def test_a_file_where_a_directory_should_be_is_a_type_difference_and_is_not_replaced(tmp_path):
+    uid, gid = me()
+    (tmp_path / "d").write_text("somebody's file\n")
+    entry = check_entry({"path": str(tmp_path / "d"), "state": "directory", "mode": "0755"}, 0)
+    assert differences(entry, uid, gid) == ["type"]
+    with pytest.raises(OSError):
+        apply_entry(entry, uid, gid)
+    assert (tmp_path / "d").read_text() == "somebody's file\n"
+
+
+def test_a_file_in_a_missing_directory_is_named(tmp_path):
+    uid, gid = me()
+    entry = check_entry({"path": str(tmp_path / "nope" / "c.conf"), "content": "", "mode": "0644"}, 0)
+    with pytest.raises(FileNotFoundError, match=r"directory .*/nope does not exist"):
+        apply_entry(entry, uid, gid)

@@ -59,3 +59,18 @@ def test_filters_are_registered():
     assert filters["nfs_network_cidr"]("10.1.2.3", "255.0.0.0") == "10.0.0.0/8"
     exports = filters["nfs_exports_normalise"]([{"path": "/x"}], "10.0.0.0/8", ["rw"], ["hard"])
     assert filters["nfs_exports_file"](exports).endswith("/x 10.0.0.0/8(rw)\n")
+
+
+def test_server_paths_are_the_exports_the_user_dirs_and_the_exports_file():
+    filters = FilterModule().filters()
+    exports = filters["nfs_exports_normalise"]([{"path": "/shared", "owner": "root", "mode": "1777"}, {"path": "/data/"}],
+                                               "10.0.0.0/8", ["rw"], ["hard"])
+    paths = filters["nfs_server_paths"](exports, [{"name": "alice", "uid": 2001}, {"name": "bob", "gid": 50,
+                                                                                   "mode": "0700"}])
+    assert [(p["path"], p["owner"], p["group"], p["mode"]) for p in paths[:6]] == [
+        ("/shared", "root", "root", "1777"), ("/data/", "root", "root", "0755"),
+        ("/shared/alice", "2001", "2001", "0750"), ("/shared/bob", "bob", "50", "0700"),
+        ("/data/alice", "2001", "2001", "0750"), ("/data/bob", "bob", "50", "0700")]
+    assert all(p["state"] == "directory" for p in paths[:7]) and paths[6]["path"] == "/etc/exports.d"
+    assert paths[7] == {"path": "/etc/exports.d/beowulf.exports", "state": "file", "owner": "root", "group": "root",
+                        "mode": "0644", "content": filters["nfs_exports_file"](exports)}
