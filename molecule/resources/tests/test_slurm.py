@@ -193,6 +193,11 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
         "slurm_apt_default_release": ({"slurm_apt_default_release": "no-such-suite"},
                                       'slurm_apt_default_release: "no-such-suite" is not a release in the apt '
                                       'sources of'),
+        # Ansible's own argument check passes these (as "['testing']" and {"MaxJobCount": "5"}).
+        "release as a list": ({"slurm_apt_default_release": ["testing"]},
+                              "slurm_apt_default_release must be a string, got a list (every host)"),
+        "slurm_config as key=value text": ({"slurm_config": "MaxJobCount=5"},
+                                           "slurm_config must be a dictionary, got a string ('MaxJobCount=5')"),
         "CpuSpecList": ({"slurm_reserve_little_cores": True, "slurm_config": {"TaskPlugin": "task/affinity"}},
                         "needs TaskPlugin with task/cgroup"),
     })

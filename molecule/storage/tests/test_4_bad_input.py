@@ -13,6 +13,8 @@ CASES = {
                                 "nfs_network='10.77.0.0/33' is not a network in CIDR notation"),
     "scratch larger than the disks": ({"scratch_lv_size": "50g"},
                                       "scratch_lv_size=50g (50.0 GiB) is larger than the 2.0 GiB"),
+    "one device written as text": ({"scratch_devices": "/dev/vdb"},
+                                   "scratch_devices must be a list (write [/dev/vdb] for one item), got a string"),
     "device that does not exist": ({"scratch_devices": ["/dev/vdb", "/dev/vdc", "/dev/vdz"]},
                                    "scratch_devices: /dev/vdz does not exist. Nothing was changed."),
 }
