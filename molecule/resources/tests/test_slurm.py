@@ -5,6 +5,7 @@ bad input refused before anything changes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 
@@ -97,6 +98,22 @@ CGROUP_PROBE = (
     "else p=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup); echo $p; "
     "cat /sys/fs/cgroup/memory${p%/task_*}/memory.limit_in_bytes; fi"
 )
+
+
+def test_systemd_restarts_every_slurm_daemon_that_dies(controller, compute):
+    """The role's drop-in (Restart=on-failure) is where systemd reads it, for each daemon of a host."""
+    assert controller.check_output("systemctl show -p Restart --value slurmctld") == "on-failure"
+    for name, host in compute.items():
+        assert host.check_output("systemctl show -p Restart --value slurmd") == "on-failure", name
+    for host in [controller] + list(compute.values()):
+        dropins = host.check_output("ls /etc/systemd/system | grep '[.]service[.]d$' || true").split()
+        assert set(dropins) <= {"slurmctld.service.d", "slurmd.service.d", "slurmdbd.service.d"}, dropins
+
+
+def test_the_node_facts_kept_for_sleeping_nodes_are_json(controller, compute):
+    facts = json.loads(controller.file("/etc/slurm/beowulf-node-facts.json").content_string)
+    assert set(facts) == set(compute)
+    assert all("slurm_line" in fact["topology"] for fact in facts.values())
 
 
 def test_job_step_runs_in_its_cgroup_with_the_memory_limit(controller, compute):
