@@ -251,6 +251,12 @@ def nodes_held():
         yield job
     finally:
         ctl("scancel %s" % job)
+        # Gone before the next test allocates the same CPUs: on Slurm 22.05 with cgroup v1 (these
+        # containers) a job started a second after the cancel found the old job's cpuset still busy
+        # ("cpuset.cpus: Device or resource busy", "Slurmd could not execve job") and its node was
+        # drained (2026-11-29).
+        wait(lambda: ctl("squeue -h -j %s -o %%T" % job).stdout.strip() == "", 60)
+        time.sleep(3)
 
 
 def power_log() -> str:
