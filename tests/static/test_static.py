@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from helpers import ROOT, VENV_BIN, run_logged, tail
 
@@ -73,3 +74,18 @@ def test_ansible_test_sanity_is_clean():
                        "--python", "3.11", "--color", "no"],
                       cwd=dest, timeout=2400)
     assert proc.returncode == 0, tail(proc.stdout)
+
+
+def test_the_task_names_the_tests_wait_for_exist():
+    """Tests that act when a run reaches a task find it by name in ansible-playbook's output:
+    a renamed task must fail here in seconds, not after an hour of e2e."""
+    e2e = (ROOT / "tests" / "e2e" / "test_emulated_board.py").read_text()
+    waited = re.findall(r'TASK \[beowulf\.slurm\.(\w+) : ([^\]]+)\]', e2e)
+    assert waited, "no task name found in the e2e tests"
+    for role, name in waited:
+        names = set()
+        for path in (ROOT / "roles" / role).glob("*/*.yml"):
+            for item in yaml.safe_load(path.read_text()) or []:
+                if isinstance(item, dict) and "name" in item:
+                    names.add(item["name"])
+        assert name in names, "%s: no task named %r in roles/%s" % (role, name, role)
