@@ -656,6 +656,50 @@ def test_day_two_a_killed_slurmd_comes_back_by_itself(clone):
                     30), "%s\n%s" % ([t.stderr for t in tries][-3:], board_report())
 
 
+def bmc_power(where: pathlib.Path, slot: int, state: str) -> subprocess.CompletedProcess:
+    """Switch a slot through the BMC with the collection's module, as an admin would (ad hoc)."""
+    emulated = where / ".cache" / "emulated"
+    args = {"address": "127.0.0.1", "http_port": 18080, "https_port": 18443,
+            "cert_fingerprint": (emulated / "bmc" / "emulated" / "stock.fingerprint").read_text().strip(),
+            "password_file": str(emulated / "bmc_password"), "slots": [slot], "state": state}
+    return sh(". .venv/bin/activate && ansible localhost -m beowulf.slurm.turingpi_power -a '%s'" % json.dumps(args),
+              where, "e2e-bmc-slot%d-%s" % (slot, state))
+
+
+def test_day_two_a_node_powered_off_under_a_job_requeues_it_and_returns_to_service(clone):
+    """node1's slot is switched off through the BMC while two batch jobs run there (no clean
+    shutdown first). Slurm sets node1 DOWN after SlurmdTimeout (300 s) with the reason "Not
+    responding": the requeueable job is requeued (its first run NODE_FAIL), the --no-requeue one
+    ends NODE_FAIL. Power back on: slurmd registers, ReturnToService=2 returns node1 to service
+    by itself, and the requeued job (bound to node1) runs again there and completes."""
+    where, _demo = clone
+    # A job whose first run would last an hour and whose second run (after the requeue) ends at once.
+    requeued = running_job("-w node1 --wrap 'if [ \"${SLURM_RESTART_COUNT:-0}\" = 0 ]; then sleep 3600; fi'")
+    failed = running_job("-w node1 --no-requeue --wrap 'sleep 3600'")
+    cut = time.monotonic()
+    off = bmc_power(where, 1, "off")
+    assert off.returncode == 0 and "localhost | CHANGED" in off.output, tail(off.output, 30)
+    assert wait(lambda: not container_running("node1"), 60)
+    # SlurmdTimeout 300 s, nodes pinged every 100 s: DOWN within about 400 s.
+    assert wait(lambda: " State=DOWN" in ctl("scontrol show node node1 -o").stdout, 480), board_report()
+    print("node1 DOWN %.0f s after its power was cut" % (time.monotonic() - cut))
+    node = ctl("scontrol show node node1 -o").stdout
+    assert "Reason=Not responding" in node, node
+    assert wait(lambda: job_state(failed) == "NODE_FAIL", 60), ctl("sacct -j %s" % failed).stdout
+    first_run = ctl("sacct -n -X -D -j %s -o State" % requeued).stdout
+    assert re.search(r"NODE_FAIL|REQUEUED", first_run), first_run
+    assert ctl("squeue -h -j %s -o %%T" % requeued).stdout.strip() == "PENDING", board_report()
+    assert "Restarts=1" in ctl("scontrol show job %s" % requeued).stdout
+    # Power back: the node boots, slurmd registers, Slurm returns it to service by itself.
+    on = bmc_power(where, 1, "on")
+    assert on.returncode == 0, tail(on.output, 30)
+    assert wait(lambda: "COMPLETED" in job_state(requeued), 420), board_report()
+    assert ctl("sacct -n -X -j %s -o NodeList" % requeued).stdout.strip() == "node1"
+    node = ctl("scontrol show node node1 -o").stdout
+    assert not re.search(r"State=\S*(DOWN|DRAIN)", node), node
+    assert ctl("srun -w node1 hostname").stdout.strip() == "node1", board_report()
+
+
 def wait(check, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
