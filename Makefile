@@ -11,7 +11,7 @@ help:
 	@echo "make demo-login    shell on the demo controller"
 	@echo "make demo-destroy  remove the demo cluster"
 	@echo "make unit|static|integration|molecule|e2e   one tier"
-	@echo "make bench         converge times at 4 and 16 compute containers (JSON)"
+	@echo "make bench         converge times at 4 and 16 compute containers, job throughput of the demo board (JSON)"
 
 bootstrap:
 	scripts/bootstrap.sh all

@@ -1,7 +1,12 @@
-"""Benchmark: converge the container cluster at 4 and 16 compute nodes.
+"""Benchmark: converge times at 4 and 16 compute nodes, and job throughput of the emulated board.
 
-    make bench                      # or: .venv/bin/python scripts/bench.py [--nodes 4 16] [--image ...]
+    make bench        # or: .venv/bin/python scripts/bench.py [--parts converge throughput]
+                      #       [--nodes 4 16] [--image ...] [--jobs 1000]
 
+Job throughput: see scripts/bench_throughput.py (the emulated board, the collection's slurm.conf
+against Debian's stock settings, side by side in one run).
+
+Converge:
 For each size: start a controller and N compute systemd containers on a private network,
 run site.yml (first converge), run it again (no-op re-run, must report changed=0), remove
 the containers. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
@@ -30,6 +35,9 @@ import playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 sys.path.insert(0, str(ROOT / "tools"))
 from node_image import CLUSTER_PACKAGES, node_image  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_throughput  # noqa: E402  pylint: disable=wrong-import-position
 
 LOGS = ROOT / ".cache" / "bench" / time.strftime("%Y%m%d-%H%M%S")
 RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
@@ -111,19 +119,35 @@ def main() -> None:
     # CPU per task and host than starting the docker CLI (16 nodes, no-op: 92 s against 71 s).
     parser.add_argument("--connection", default="community.docker.docker",
                         choices=["community.docker.docker", "community.docker.docker_api"])
+    parser.add_argument("--parts", nargs="+", choices=["converge", "throughput"], default=["converge", "throughput"])
+    parser.add_argument("--jobs", type=int, default=1000, help="trivial jobs per throughput run")
+    parser.add_argument("--trial", type=json.loads, default=None, metavar="JSON",
+                        help="slurm.conf settings to measure as a third throughput run, e.g. "
+                             "'{\"SchedulerParameters\": \"defer\"}'")
     args = parser.parse_args()
+    report = {"ansible_logs": str(LOGS.relative_to(ROOT))}
+    if "converge" in args.parts:
+        report.update(converge_report(args))
+    if "throughput" in args.parts:
+        report["throughput"] = bench_throughput.measure(args.jobs, LOGS, args.trial)
+    print(json.dumps(report, indent=2))
+
+
+def converge_report(args: argparse.Namespace) -> dict:
     image = node_image(args.image, CLUSTER_PACKAGES)
     results = [measure(image, n, args.connection) for n in args.nodes]
-    report = {"image": image, "connection": args.connection, "results": results,
-              "ansible_logs": str(LOGS.relative_to(ROOT))}
+    report = {"image": image, "connection": args.connection, "results": results}
     small, large = min(results, key=lambda r: r["compute_nodes"]), max(results, key=lambda r: r["compute_nodes"])
     if large["compute_nodes"] > small["compute_nodes"] and small["noop_rerun_s"]:
         report["noop_ratio_largest_to_smallest"] = round(large["noop_rerun_s"] / small["noop_rerun_s"], 2)
-        # no-op = fixed + nodes * per_node, through the smallest and the largest size.
-        per_node = (large["noop_rerun_s"] - small["noop_rerun_s"]) / (large["compute_nodes"] - small["compute_nodes"])
-        report["noop_per_compute_node_s"] = round(per_node, 2)
-        report["noop_fixed_s"] = round(small["noop_rerun_s"] - small["compute_nodes"] * per_node, 1)
-    print(json.dumps(report, indent=2))
+        # time = fixed + nodes * per_node, through the smallest and the largest size.
+        span = large["compute_nodes"] - small["compute_nodes"]
+        for key in ("noop_rerun_s", "first_converge_s"):
+            per_node = (large[key] - small[key]) / span
+            prefix = "noop" if key.startswith("noop") else "first_converge"
+            report["%s_per_compute_node_s" % prefix] = round(per_node, 2)
+            report["%s_fixed_s" % prefix] = round(small[key] - small["compute_nodes"] * per_node, 1)
+    return report
 
 
 if __name__ == "__main__":
