@@ -57,8 +57,8 @@ set -e
 half=$(( %(jobs)d / 2 )); rest=$(( %(jobs)d - half ))
 since=$(date +%%Y-%%m-%%dT%%H:%%M:%%S)
 start=$(date +%%s.%%N)
-sbatch --parsable --array=1-$half -o /dev/null --wrap true >/dev/null
-i=0; while [ $i -lt $rest ]; do sbatch --parsable -o /dev/null --wrap true >/dev/null; i=$((i+1)); done
+sbatch --parsable -J beowulf-bench --array=1-$half -o /dev/null --wrap true >/dev/null
+i=0; while [ $i -lt $rest ]; do sbatch --parsable -J beowulf-bench -o /dev/null --wrap true >/dev/null; i=$((i+1)); done
 submitted=$(date +%%s.%%N)
 while [ -n "$(squeue -h -o %%i)" ]; do sleep 0.2; done
 end=$(date +%%s.%%N)
@@ -117,7 +117,7 @@ def run_jobs(jobs: int) -> dict:
     # slurmdbd writes asynchronously: wait until it has every job (or a minute).
     completed = failed = 0
     for _attempt in range(30):
-        rows = ctl("sacct -n -X -P -a -S %s -o State" % marks["since"]).stdout.split()
+        rows = ctl("sacct -n -X -P -a -S %s --name beowulf-bench -o State" % marks["since"]).stdout.splitlines()
         completed = sum(1 for row in rows if row == "COMPLETED")
         failed = len(rows) - completed
         if len(rows) >= jobs:
