@@ -171,6 +171,12 @@ def test_eight_one_cpu_jobs_share_an_rk1_node(clone):
     # cpuset ("unable to write ... cpuset.cpus: Device or resource busy", seen once in CI), which
     # drains the node. Here they start one by one and then run together.
     assert ctl("srun -w node1 true").returncode == 0, board_report()
+    # The srun's job gone and its cgroup released before the first batch job takes the same CPU:
+    # a batch job started a second after it (node1 just resumed) failed on the busy cpuset and
+    # drained node1 ("batch job complete failure", CI 2026-11-29).
+    assert wait(lambda: "CPUAlloc=0 " in ctl("scontrol show node node1 -o").stdout
+                and not ctl("squeue -h -w node1 -o %i").stdout.strip(), 60), board_report()
+    time.sleep(3)
     jobs = []
     for _job in range(8):
         submit = ctl("sbatch --parsable -w node1 -n1 -o /dev/null --wrap 'sleep 40'")
