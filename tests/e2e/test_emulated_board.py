@@ -171,12 +171,7 @@ def test_eight_one_cpu_jobs_share_an_rk1_node(clone):
     # cpuset ("unable to write ... cpuset.cpus: Device or resource busy", seen once in CI), which
     # drains the node. Here they start one by one and then run together.
     assert ctl("srun -w node1 true").returncode == 0, board_report()
-    # The srun's job gone and its cgroup released before the first batch job takes the same CPU:
-    # a batch job started a second after it (node1 just resumed) failed on the busy cpuset and
-    # drained node1 ("batch job complete failure", CI 2026-11-29).
-    assert wait(lambda: "CPUAlloc=0 " in ctl("scontrol show node node1 -o").stdout
-                and not ctl("squeue -h -w node1 -o %i").stdout.strip(), 60), board_report()
-    time.sleep(3)
+    wait_until_free("node1")
     jobs = []
     for _job in range(8):
         submit = ctl("sbatch --parsable -w node1 -n1 -o /dev/null --wrap 'sleep 40'")
@@ -239,6 +234,16 @@ def states() -> dict:
 def all_asleep() -> bool:
     now = states()
     return sorted(now) == list(COMPUTE) and set(now.values()) == {"idle~"}
+
+
+def wait_until_free(name: str) -> None:
+    """No job on the node, and 3 s for its cgroups to go, before the next job takes its CPUs: a
+    batch job started a second after an srun on the same CPU failed on the busy cpuset and
+    drained the node ("batch job complete failure"; Slurm 22.05, cgroup v1 containers, CI
+    2026-11-29)."""
+    assert wait(lambda: "CPUAlloc=0 " in ctl("scontrol show node %s -o" % name).stdout
+                and not ctl("squeue -h -w %s -o %%i" % name).stdout.strip(), 60), board_report()
+    time.sleep(3)
 
 
 def container_running(name: str) -> bool:
@@ -704,6 +709,7 @@ def test_day_two_a_node_powered_off_under_a_job_requeues_it_and_returns_to_servi
     node = ctl("scontrol show node node1 -o").stdout
     assert not re.search(r"State=\S*(DOWN|DRAIN)", node), node
     assert ctl("srun -w node1 hostname").stdout.strip() == "node1", board_report()
+    wait_until_free("node1")
 
 
 def wait(check, timeout: float) -> bool:
