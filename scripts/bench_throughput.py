@@ -22,6 +22,8 @@ import pathlib
 import subprocess
 import time
 
+import yaml
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONTROLLER = "beowulf-node3"
 INVENTORY = "inventories/emulated"
@@ -151,7 +153,10 @@ def measure(jobs: int, logs: pathlib.Path, trial: dict | None = None) -> dict:
     try:
         configurations = [("collection", {}), ("stock", STOCK_VARS)]
         if trial:
-            configurations.append(("collection_with_trial", {"slurm_config": trial}))
+            # Over the inventory's own slurm_config (an -e replaces the variable whole).
+            inventory = yaml.safe_load((ROOT / INVENTORY / "group_vars" / "all.yml").read_text())
+            configurations.append(("collection_with_trial",
+                                   {"slurm_config": dict(inventory.get("slurm_config") or {}, **trial)}))
         for name, extravars in configurations:
             variables = dict(extravars, slurm_power_saving=False)
             converge_s = converge(variables, logs / ("throughput-%s-converge.log" % name))

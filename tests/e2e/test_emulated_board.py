@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import pathlib
 import re
@@ -425,6 +426,12 @@ def daemon_pids() -> dict:
     return pids
 
 
+def slurm_config_e(where: pathlib.Path, **keys) -> str:
+    """An -e that adds ``keys`` to the emulated inventory's slurm_config (an -e replaces a variable whole)."""
+    inventory = yaml.safe_load((where / "inventories" / "emulated" / "group_vars" / "all.yml").read_text())
+    return "-e %s" % shlex.quote(json.dumps({"slurm_config": dict(inventory.get("slurm_config") or {}, **keys)}))
+
+
 def test_a_slurm_conf_change_while_jobs_run_restarts_only_what_it_must(clone):
     """Slurm 22.05 (the board's): MaxJobCount needs a slurmctld restart, DefMemPerCPU a reconfigure;
     no slurmd restarts, the running jobs keep running and the short one completes."""
@@ -434,7 +441,7 @@ def test_a_slurm_conf_change_while_jobs_run_restarts_only_what_it_must(clone):
         assert wait(lambda: ctl("squeue -h -j %s -o %%T" % short).stdout.strip() == "RUNNING", 60), board_report()
         before = daemon_pids()
         change = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated "
-                    "-e '{\"slurm_config\": {\"MaxJobCount\": 20000, \"DefMemPerCPU\": 1000}}'", where, "e2e-change")
+                    + slurm_config_e(where, MaxJobCount=20000, DefMemPerCPU=1000), where, "e2e-change")
         assert change.returncode == 0, tail(change.output, 60)
         after = daemon_pids()
         assert after["slurmctld"] != before["slurmctld"], "MaxJobCount needs a slurmctld restart on 22.05"
@@ -455,7 +462,7 @@ def test_a_daemon_that_fails_to_start_shows_its_journal_and_the_next_run_heals(c
     where, _demo = clone
     with nodes_held():
         broken = sh(". .venv/bin/activate && ansible-playbook site.yml -i inventories/emulated "
-                    "-e '{\"slurm_config\": {\"SelectType\": \"select/no_such_plugin\"}}'", where, "e2e-broken-config")
+                    + slurm_config_e(where, SelectType="select/no_such_plugin"), where, "e2e-broken-config")
         assert broken.returncode != 0
         assert "slurmctld did not start on node3; the last lines of its journal:" in broken.output, \
             tail(broken.output, 40)
@@ -602,7 +609,7 @@ def test_day_two_a_node_that_drops_out_mid_converge_leaves_the_rest_consistent_a
     everywhere: the run stops naming it; node2-4 have the same new slurm.conf and running daemons;
     the restart the change needs (MaxJobCount, slurmctld on 22.05) is done by the next run."""
     where, _demo = clone
-    change = CONVERGE + """ -e '{"slurm_config": {"MaxJobCount": 20000}}'"""
+    change = CONVERGE + " " + slurm_config_e(where, MaxJobCount=20000)
     with nodes_held() as held:
         LOGS.mkdir(parents=True, exist_ok=True)
         environment = {key: value for key, value in os.environ.items()
@@ -679,7 +686,7 @@ def bmc_power(where: pathlib.Path, slot: int, state: str) -> subprocess.Complete
 
 def test_day_two_a_node_powered_off_under_a_job_requeues_it_and_returns_to_service(clone):
     """node1's slot is switched off through the BMC while two batch jobs run there (no clean
-    shutdown first). Slurm sets node1 DOWN after SlurmdTimeout (300 s) with the reason "Not
+    shutdown first). Slurm sets node1 DOWN after SlurmdTimeout (60 s on the emulated board) with the reason "Not
     responding": the requeueable job is requeued (its first run NODE_FAIL), the --no-requeue one
     ends NODE_FAIL. Power back on: slurmd registers, ReturnToService=2 returns node1 to service
     by itself, and the requeued job (bound to node1) runs again there and completes."""
@@ -691,8 +698,8 @@ def test_day_two_a_node_powered_off_under_a_job_requeues_it_and_returns_to_servi
     off = bmc_power(where, 1, "off")
     assert off.returncode == 0 and "localhost | CHANGED" in off.output, tail(off.output, 30)
     assert wait(lambda: not container_running("node1"), 60)
-    # SlurmdTimeout 300 s, nodes pinged every 100 s: DOWN within about 400 s.
-    assert wait(lambda: " State=DOWN" in ctl("scontrol show node node1 -o").stdout, 480), board_report()
+    # SlurmdTimeout 60 s (the emulated inventory's), nodes pinged every 20 s: DOWN within about 80 s.
+    assert wait(lambda: " State=DOWN" in ctl("scontrol show node node1 -o").stdout, 240), board_report()
     print("node1 DOWN %.0f s after its power was cut" % (time.monotonic() - cut))
     node = ctl("scontrol show node node1 -o").stdout
     assert "Reason=Not responding" in node, node
