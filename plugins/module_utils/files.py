@@ -32,7 +32,7 @@ def atomic_write(module, path: str, data: bytes, mode: int, missing_hint: str = 
 # Several directories and files in one call (the file_set module): one module run per host
 # instead of one per path, which is most of a no-op converge's cost on a slow link or CPU.
 
-FILE_SET_STATES = ("directory", "file")
+FILE_SET_STATES = ("directory", "file", "absent")
 
 
 def parse_mode(value: object, where: str) -> int:
@@ -63,6 +63,10 @@ def check_entry(entry: object, index: int) -> dict:
         raise ValueError("%s.content must be a string for a file, got %r" % (where, type(content).__name__))
     if state == "directory" and content is not None:
         raise ValueError("%s: a directory has no content" % where)
+    if state == "absent":
+        if content is not None:
+            raise ValueError("%s: an absent file has no content" % where)
+        return {"path": path, "state": state, "content": None, "owner": "root", "group": "root", "mode": None}
     names = {field: "root" if entry.get(field) is None else entry[field] for field in ("owner", "group")}
     for field, name in names.items():
         if not isinstance(name, str) or not name:
@@ -73,13 +77,15 @@ def check_entry(entry: object, index: int) -> dict:
 
 def differences(entry: dict, uid: int | None, gid: int | None) -> list:
     """What differs between ``entry`` and the disk: [] or some of create, type, content, owner,
-    group, mode. ``uid``/``gid`` None: the user or group does not exist yet (check mode on a new
+    group, mode; ["remove"] for a path that should be absent and is there. ``uid``/``gid`` None: the user or group does not exist yet (check mode on a new
     host): counted as an owner/group difference."""
     path = entry["path"]
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        return ["create"]
+        return [] if entry["state"] == "absent" else ["create"]
+    if entry["state"] == "absent":
+        return ["remove"]
     is_dir = stat.S_ISDIR(info.st_mode)
     if is_dir != (entry["state"] == "directory") or (not is_dir and not stat.S_ISREG(info.st_mode)):
         return ["type"]
@@ -103,6 +109,13 @@ def apply_entry(entry: dict, uid: int, gid: int) -> None:
     mode and owner before a byte is written, then is renamed over the old one (no reader ever
     sees half a file, a secret is never readable by others); owner and mode are then set."""
     path = entry["path"]
+    if entry["state"] == "absent":
+        # A file or a link, never a directory: os.unlink refuses one (IsADirectoryError), and
+        # nothing a user had below it is removed.
+        if os.path.isdir(path) and not os.path.islink(path):
+            raise IsADirectoryError("%s is a directory; file_set removes files only" % path)
+        os.unlink(path)
+        return
     if entry["state"] == "directory":
         if not os.path.isdir(path):
             os.makedirs(path, mode=0o755, exist_ok=True)

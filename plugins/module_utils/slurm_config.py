@@ -265,11 +265,23 @@ def cluster_settings(cluster: dict, policy: str | None, heterogeneous: list[str]
         config["SlurmdParameters"] = ",".join(params)
     else:
         config.pop("SlurmdParameters", None)
+    if _yes(cluster.get("configless", False)):
+        ctld_params = _list_of_plugins(config.get("SlurmctldParameters"))
+        if "enable_configless" not in ctld_params:
+            config["SlurmctldParameters"] = ",".join(ctld_params + ["enable_configless"])
     controller = cluster.get("controller") or {}
     if controller.get("hostname"):
         host = controller["hostname"]
         config["SlurmctldHost"] = "%s(%s)" % (host, controller["addr"]) if controller.get("addr") else host
     return errors, config, cgroup, overrides
+
+
+def conf_server(config: dict, controller: dict) -> str:
+    """slurmd's ``--conf-server`` for configless nodes: the controller's address (its name when
+    none is set), with SlurmctldPort when slurm.conf sets one (the first of a range)."""
+    host = controller.get("addr") or controller.get("hostname") or controller.get("name") or ""
+    port = str(config.get("SlurmctldPort") or "").split("-", 1)[0].strip()
+    return "%s:%s" % (host, port) if port else host
 
 
 def render_slurm_conf(config: dict, nodes: dict, partitions: list, by_name: dict[str, dict]) -> str:
@@ -300,10 +312,12 @@ def build_cluster_config(cluster: dict) -> dict:
     name, hostname, topology (the ``cpu_topology`` facts), cpu_spec_list, addr),
     ``config_defaults``, ``config``, ``cgroup_defaults``, ``cgroup``, ``partitions``,
     ``default_partition``, ``config_overrides``, ``reserve_little_cores``, ``extra_settings``
-    (computed settings such as TmpFS, applied between defaults and the user's config).
+    (computed settings such as TmpFS, applied between defaults and the user's config),
+    ``configless`` (SlurmctldParameters gets enable_configless).
 
     Returns ``errors`` (list of messages) and, when there are none, ``slurm_conf``,
-    ``cgroup_conf``, ``config_overrides`` (bool) and ``nodes`` (name -> line).
+    ``cgroup_conf``, ``config_overrides`` (bool), ``nodes`` (name -> line) and ``conf_server``
+    (what configless slurmd's ``--conf-server`` names).
     """
     errors, policy, by_name = check_inputs(cluster)
     partition_errors, partitions = resolve_partitions(cluster)
@@ -320,6 +334,7 @@ def build_cluster_config(cluster: dict) -> dict:
         "config_overrides": overrides,
         "heterogeneous_nodes": sorted(nodes["heterogeneous"]),
         "nodes": nodes["lines"],
+        "conf_server": conf_server(config, cluster.get("controller") or {}),
     }
 
 

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Makes each entry of O(paths) exist as described, in the order given (a directory before the
     files in it), either a directory (missing parents are made root-owned, mode 0755) or a file with
-    the given content, owner, group and mode.
+    the given content, owner, group and mode; or removes a file that should be absent (never a
+    directory).
   - One module run for all of them instead of one task per path. On a no-op converge each
     M(ansible.builtin.file) or M(ansible.builtin.copy) task is one or two module runs per host; on a
     small board, or a VM without hardware virtualisation, those are most of the run's time.
@@ -36,9 +37,11 @@ options:
         type: path
         required: true
       state:
-        description: A directory or a regular file. Default C(file) when O(paths[].content) is given.
+        description:
+          - A directory or a regular file. Default C(file) when O(paths[].content) is given.
+          - C(absent) removes a file or a link at O(paths[].path); a directory there is an error.
         type: str
-        choices: [directory, file]
+        choices: [directory, file, absent]
       content:
         description: The whole file (text). Only for O(paths[].state=file).
         type: str
@@ -51,9 +54,10 @@ options:
         type: str
         default: root
       mode:
-        description: Octal string such as C("0644") (a bare number is refused; YAML reads C(0644) as 420).
+        description:
+          - Octal string such as C("0644") (a bare number is refused; YAML reads C(0644) as 420).
+          - Required unless O(paths[].state=absent).
         type: raw
-        required: true
 attributes:
   check_mode:
     description: Reports what would change without changing it.
@@ -69,6 +73,7 @@ EXAMPLES = r"""
     paths:
       - {path: /var/log/slurm, state: directory, owner: slurm, group: slurm, mode: "0755"}
       - {path: /etc/slurm/cgroup.conf, content: "{{ cgroup_conf }}", mode: "0644"}
+      - {path: /etc/slurm/old.conf, state: absent}
   register: slurm_files
   notify: Restart slurmd
 
@@ -85,7 +90,7 @@ changed_paths:
   elements: str
   sample: [/etc/slurm/cgroup.conf]
 changes:
-  description: For each changed path, what differed (create, type, content, owner, group, mode).
+  description: For each changed path, what differed (create, type, content, owner, group, mode, remove).
   returned: success
   type: dict
   sample: {"/etc/slurm/cgroup.conf": [content]}
@@ -112,11 +117,11 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(paths=dict(type="list", elements="dict", required=True, options=dict(
             path=dict(type="path", required=True),
-            state=dict(type="str", choices=["directory", "file"]),
+            state=dict(type="str", choices=["directory", "file", "absent"]),
             content=dict(type="str"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
-            mode=dict(type="raw", required=True),
+            mode=dict(type="raw"),
         ))),
         supports_check_mode=True,
     )

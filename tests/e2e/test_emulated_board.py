@@ -36,6 +36,7 @@ CONVERGE = "ansible-playbook site.yml -i inventories/emulated"
 WITHOUT_NODE1 = CONVERGE + " --limit '!node1'"
 KEEP_NODE2_ON = CONVERGE + """ -e '{"slurm_power_saving_exclude_nodes": ["node2"]}'"""
 UPGRADE = CONVERGE + " -e slurm_upgrade=true"
+CONFIGLESS = CONVERGE + " -e slurm_configless=true"
 BOARD = "run as written in the clone, its inventories/turingpi pointed at the emulated board"
 README_COMMANDS = {
     "make demo": RUN,
@@ -60,6 +61,7 @@ README_COMMANDS = {
     KEEP_NODE2_ON: DAY_TWO,
     WITHOUT_NODE1: DAY_TWO,
     UPGRADE: DAY_TWO,
+    CONFIGLESS: DAY_TWO,
 }
 
 
@@ -672,6 +674,32 @@ def test_day_two_a_killed_slurmd_comes_back_by_itself(clone):
         tries = []
         assert wait(lambda: tries.append(ctl("srun -w node1 hostname")) or tries[-1].stdout.strip() == "node1",
                     30), "%s\n%s" % ([t.stderr for t in tries][-3:], board_report())
+
+
+def test_day_two_configless_on_and_off_while_jobs_run(clone):
+    """README, Day two: the board switched to configless and back with the README's commands; the
+    compute nodes lose their slurm.conf and run slurmd with --conf-server, a job runs, and the job
+    held on every node keeps running through both runs."""
+    where, _demo = clone
+    with nodes_held() as held:
+        on = converge(where, "e2e-configless-on", CONFIGLESS)
+        assert all(" failed=0 " in line for line in recaps(on.output)), recaps(on.output)
+        try:
+            assert "enable_configless" in ctl("grep ^SlurmctldParameters /etc/slurm/slurm.conf").stdout
+            for name in COMPUTE:
+                assert docker("exec", "beowulf-" + name, "test", "-e", "/etc/slurm/slurm.conf").returncode != 0, name
+                args = docker("exec", "beowulf-" + name, "ps", "-o", "args=", "-C", "slurmd").stdout
+                assert "--conf-server" in args, (name, args)
+            assert wait(lambda: sorted(states().values()) == ["mix"] * 3, 60), board_report()
+            assert ctl("srun -w node1 -c1 scontrol show config").stdout.count("enable_configless") == 1
+        finally:
+            off = converge(where, "e2e-configless-off")
+        assert all(" failed=0 " in line for line in recaps(off.output)), recaps(off.output)
+        for name in COMPUTE:
+            assert docker("exec", "beowulf-" + name, "cat", "/etc/slurm/slurm.conf").stdout \
+                == ctl("cat /etc/slurm/slurm.conf").stdout, name
+        assert ctl("squeue -h -j %s -o %%T" % held).stdout.strip() == "RUNNING", board_report()
+    wait_until_free("node1")
 
 
 def bmc_power(where: pathlib.Path, slot: int, state: str) -> subprocess.CompletedProcess:

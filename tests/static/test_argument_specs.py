@@ -59,3 +59,21 @@ def test_list_items_are_checked_by_the_spec(role, variable, item, words):
     options = specs(role)["main"]["options"]
     result = ArgumentSpecValidator(options).validate({variable: [item]})
     assert result.error_messages and any(words in m for m in result.error_messages), result.error_messages
+
+
+# A value of the wrong type for each checked type (Ansible converts anything to str, path, raw).
+WRONG_VALUES = {"bool": "sometimes", "int": "many", "float": "many", "dict": ["a", "list"], "list": {"a": "dict"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_option_refuses_a_value_of_the_wrong_type_by_name(role):
+    options = specs(role)["main"]["options"]
+    checked = 0
+    for name, option in options.items():
+        wrong = WRONG_VALUES.get(option.get("type", "str"))
+        if wrong is None:
+            continue
+        result = ArgumentSpecValidator(options).validate({name: wrong})
+        assert any(name in message for message in result.error_messages), (name, result.error_messages)
+        checked += 1
+    assert checked, "no option of a checked type"

@@ -207,6 +207,8 @@ def test_bad_input_is_refused_before_any_change(controller, cluster, inventory):
                                    "slurm_config_overrides must be one of auto, true, false"),
         "slurm_upgrade": ({"slurm_upgrade": "perhaps"},
                           "argument 'slurm_upgrade' is of type str and we were unable to convert to bool"),
+        "slurm_configless": ({"slurm_configless": "sometimes"},
+                             "argument 'slurm_configless' is of type str and we were unable to convert to bool"),
         "slurm_apt_default_release": ({"slurm_apt_default_release": "no-such-suite"},
                                       'slurm_apt_default_release: "no-such-suite" is not a release in the apt '
                                       'sources of'),
@@ -296,6 +298,73 @@ def test_without_config_overrides_the_rk1_node_is_invalid(controller, compute, i
     # Nothing newer offered: slurm_upgrade checks every host's versions and changes nothing either.
     again = playbook.run("site.yml", inventory, {"slurm_upgrade": True})
     assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
+
+
+def slurmd_args(host) -> str:
+    return host.check_output("ps -o args= -C slurmd")
+
+
+def running(controller, job: str) -> bool:
+    return controller.check_output("squeue -h -j %s -o %%T" % job).strip() == "RUNNING"
+
+
+@pytest.mark.converges
+@pytest.mark.configless
+def test_configless_on_and_off_with_jobs_running(controller, compute, inventory):
+    """slurm_configless=true on a running cluster, a job on every node: the compute nodes lose
+    their slurm.conf and cgroup.conf and run slurmd with --conf-server; a job's own srun on a
+    node reads the fetched file; a change that needs only a reconfigure reaches every node without
+    a slurmd restart; a second run changes nothing; off again, the files come back. The job
+    started before all of it is still running at the end."""
+    count = len(compute)
+    job = controller.check_output(
+        "sbatch --parsable -N%d --ntasks-per-node=1 -o /dev/null --wrap 'srun sleep 900'" % count).strip()
+    assert wait_for(lambda: running(controller, job), 60), node_states(controller)
+    on = playbook.run("site.yml", inventory, {"slurm_configless": True})
+    assert on.rc == 0, on.output[-3000:]
+    assert "enable_configless" in controller.file("/etc/slurm/slurm.conf").content_string
+    for name, host in compute.items():
+        assert not host.file("/etc/slurm/slurm.conf").exists, name
+        assert not host.file("/etc/slurm/cgroup.conf").exists, name
+        assert "--conf-server" in slurmd_args(host), (name, slurmd_args(host))
+    assert wait_for(lambda: set(node_states(controller).values()) == {"mixed"}, 90), node_states(controller)
+    assert running(controller, job)
+    # A batch script runs on a compute node: its scontrol and srun read the configuration slurmd fetched.
+    name, host = sorted(compute.items())[0]
+    inner = controller.check_output(
+        "sbatch --parsable -w %s -o /tmp/configless-%%j.out --wrap "
+        "'scontrol show config | grep -i ^SlurmctldParameters; srun hostname'" % name).strip()
+    assert wait_for(lambda: "COMPLETED" in controller.check_output("sacct -n -X -j %s -o State" % inner), 90), \
+        controller.check_output("sacct -j %s; sinfo -N" % inner)
+    output = host.file("/tmp/configless-%s.out" % inner).content_string
+    assert "enable_configless" in output and name in output.split(), output
+
+    pids = {name: host.check_output("pgrep -x slurmd") for name, host in compute.items()}
+    change = {"slurm_configless": True, "slurm_config": {"SchedulerParameters": "bf_interval=31"}}
+    changed = playbook.run("site.yml", inventory, change)
+    assert changed.rc == 0, changed.output[-3000:]
+    for name, host in compute.items():
+        assert wait_for(lambda h=host: "bf_interval=31" in h.check_output(
+            "cat /run/slurm/conf/slurm.conf 2>/dev/null || true"), 60), name
+    # No slurmd restart: the handler did not run (from 23.11.4 the reconfigure itself starts new
+    # daemon processes, so the pids compare on 22.05 only).
+    assert "TASK [beowulf.slurm.slurm : Restart slurmd]" not in changed.output, changed.output[-3000:]
+    if controller.check_output("dpkg-query --show --showformat '${Version}' slurmctld").startswith("22.05"):
+        assert {name: host.check_output("pgrep -x slurmd") for name, host in compute.items()} == pids, \
+            "a slurmd was restarted for a change the reconfigure applies"
+    again = playbook.run("site.yml", inventory, change)
+    assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
+
+    off = playbook.run("site.yml", inventory)
+    assert off.rc == 0, off.output[-3000:]
+    assert "enable_configless" not in controller.file("/etc/slurm/slurm.conf").content_string
+    for name, host in compute.items():
+        assert host.file("/etc/slurm/slurm.conf").content == controller.file("/etc/slurm/slurm.conf").content, name
+        assert "--conf-server" not in slurmd_args(host), name
+    assert wait_for(lambda: set(node_states(controller).values()) == {"mixed"}, 90), node_states(controller)
+    assert running(controller, job)
+    controller.check_output("scancel %s" % job)
+    assert wait_for(lambda: all_idle(controller, compute), 90), node_states(controller)
 
 
 def test_the_users_smoke_playbook_passes_and_changes_nothing(inventory):

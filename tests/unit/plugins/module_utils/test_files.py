@@ -68,7 +68,9 @@ def test_other_modes_are_refused_by_name(value):
     ({"path": "etc/x", "mode": "0644", "content": ""}, r"paths\[2\]\.path must be an absolute path"),
     ({"path": "/", "mode": "0644", "state": "directory"}, r"paths\[2\]\.path must be an absolute path"),
     ({"path": "/etc/../x", "mode": "0644", "content": ""}, r"paths\[2\]\.path must be an absolute path"),
-    ({"path": "/etc/x", "mode": "0644"}, r"paths\[2\]\.state must be one of directory, file"),
+    ({"path": "/etc/x", "mode": "0644"}, r"paths\[2\]\.state must be one of directory, file, absent"),
+    ({"path": "/etc/x", "state": "file", "content": ""}, r"paths\[2\]\.mode must be an octal string"),
+    ({"path": "/etc/x", "state": "absent", "content": ""}, r"paths\[2\]: an absent file has no content"),
     ({"path": "/etc/x", "mode": "0644", "state": "file"}, r"paths\[2\]\.content must be a string"),
     ({"path": "/etc/x", "mode": "0644", "state": "directory", "content": "x"}, r"a directory has no content"),
     ({"path": "/etc/x", "mode": "0644", "content": "", "owner": ""}, r"paths\[2\]\.owner must be a user"),
@@ -122,3 +124,19 @@ def test_a_file_in_a_missing_directory_is_named(tmp_path):
     entry = check_entry({"path": str(tmp_path / "nope" / "c.conf"), "content": "", "mode": "0644"}, 0)
     with pytest.raises(FileNotFoundError, match=r"directory .*/nope does not exist"):
         apply_entry(entry, uid, gid)
+
+
+def test_an_absent_file_is_removed_once_and_a_directory_never(tmp_path):
+    uid, gid = me()
+    (tmp_path / "slurm.conf").write_text("left by an earlier run\n")
+    gone = check_entry({"path": str(tmp_path / "slurm.conf"), "state": "absent"}, 0)
+    assert differences(gone, uid, gid) == ["remove"]
+    apply_entry(gone, uid, gid)
+    assert not (tmp_path / "slurm.conf").exists() and differences(gone, uid, gid) == []
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "data").write_text("somebody's file\n")
+    directory = check_entry({"path": str(tmp_path / "d"), "state": "absent"}, 0)
+    assert differences(directory, uid, gid) == ["remove"]
+    with pytest.raises(IsADirectoryError, match="removes files only"):
+        apply_entry(directory, uid, gid)
+    assert (tmp_path / "d" / "data").read_text() == "somebody's file\n"

@@ -270,3 +270,22 @@ def test_the_installed_version_decides_which_keys_slurm_conf_may_hold():
     old = build(version="20.11.7-1")
     assert "CgroupPlugin" not in old["cgroup_conf"] and "ConstrainCores=yes" in old["cgroup_conf"]
     assert "CgroupPlugin=autodetect" in build(version="22.05.8-4")["cgroup_conf"]
+
+
+def test_configless_enables_it_on_the_controller_and_keeps_the_users_parameters():
+    assert "enable_configless" not in build()["slurm_conf"]
+    assert "SlurmctldParameters=enable_configless\n" in build(configless=True)["slurm_conf"]
+    both = build(configless=True, config={"SlurmctldParameters": "idle_on_node_suspend"})["slurm_conf"]
+    assert "SlurmctldParameters=idle_on_node_suspend,enable_configless\n" in both
+    once = build(configless=True, config={"SlurmctldParameters": "enable_configless"})["slurm_conf"]
+    assert "SlurmctldParameters=enable_configless\n" in once
+
+
+@pytest.mark.parametrize("controller, config, expected", [
+    ({"name": "ctl", "hostname": "ctl", "addr": ""}, {}, "ctl"),
+    ({"name": "ctl", "hostname": "ctl", "addr": "10.0.0.1"}, {}, "10.0.0.1"),
+    ({"name": "ctl", "hostname": "ctl", "addr": ""}, {"SlurmctldPort": 7817}, "ctl:7817"),
+    ({"name": "ctl", "hostname": "ctl", "addr": ""}, {"SlurmctldPort": "6817-6818"}, "ctl:6817"),
+])
+def test_the_conf_server_is_the_controllers_address_and_port(controller, config, expected):
+    assert build(controller=controller, config=config)["conf_server"] == expected
