@@ -786,9 +786,11 @@ def _static_inventory(where: pathlib.Path, path: pathlib.Path) -> None:
                                          % (cache / "known_hosts"),
               "slurm_topology_sysfs_root": "/opt/beowulf/topology/rk1-5.10/sys",
               "slurm_topology_procfs_root": "/opt/beowulf/topology/rk1-5.10/proc"}
-    # Power saving as in the emulated inventory, each node mapped to its board and slot by hand.
+    # Power saving and slurm.conf settings as in the emulated inventory, each node mapped to its
+    # board and slot by hand.
     emulated = yaml.safe_load((where / "inventories" / "emulated" / "group_vars" / "all.yml").read_text())
-    common.update({key: value for key, value in emulated.items() if key.startswith("slurm_power_saving")})
+    common.update({key: value for key, value in emulated.items()
+                   if key.startswith("slurm_power_saving") or key == "slurm_config"})
     common["slurm_power_saving_bmc_addresses"] = {"emulated": (cache / "bmc_gateway").read_text().strip()}
     fingerprint = (cache / "bmc" / "emulated" / "stock.fingerprint").read_text().strip()
     bmc = {"turingpi_board": "emulated", "turingpi_bmc": "127.0.0.1", "turingpi_bmc_username": "root",
