@@ -24,8 +24,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "any_release: input checks made on the Ansible controller before anything reaches a host, "
         "and MUNGE key handling: no Slurm release changes them; Debian 12 runs them, testing deselects them")
     config.addinivalue_line(
-        "markers", "configless: switches configless Slurm on and off again with jobs running; runs on Debian 12 "
-        "and 13 (22.05 and 24.11), also in Debian 13's short form")
+        "markers", "configless: switches configless Slurm on and off again with jobs running; runs in Debian 13's "
+        "short form (24.11); 22.05 is tested on the emulated board (tests/e2e)")
     config.addinivalue_line(
         "markers", "upgrade: upgrades the cluster's Slurm for good (Debian 13's 24.11 to testing's 26.05); runs "
         "last, in the Debian 13 scenario only (the others: -m 'not upgrade')")
