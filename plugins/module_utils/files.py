@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 
@@ -48,7 +49,7 @@ def check_entry(entry: object, index: int) -> dict:
     where = "paths[%d]" % index
     if not isinstance(entry, dict):
         raise ValueError("%s must be a dict with path, mode and state or content, got %r" % (where, entry))
-    unknown = sorted(set(entry) - {"path", "state", "content", "owner", "group", "mode"})
+    unknown = sorted(set(entry) - {"path", "state", "content", "line", "line_match", "owner", "group", "mode"})
     if unknown:
         raise ValueError("%s has unknown field(s) %s" % (where, ", ".join(unknown)))
     path = entry.get("path")
@@ -56,10 +57,13 @@ def check_entry(entry: object, index: int) -> dict:
         raise ValueError("%s.path must be an absolute path below / without '..', got %r" % (where, path))
     path = path.rstrip("/")
     content = entry.get("content")
-    state = entry.get("state") or ("file" if content is not None else None)
+    line, line_match = entry.get("line"), entry.get("line_match")
+    state = entry.get("state") or ("file" if content is not None or line_match is not None else None)
+    if line is not None or line_match is not None:
+        _check_line(where, state, content, line, line_match)
     if state not in FILE_SET_STATES:
         raise ValueError("%s.state must be one of %s, got %r" % (where, ", ".join(FILE_SET_STATES), state))
-    if state == "file" and not isinstance(content, str):
+    if state == "file" and not isinstance(content, str) and line_match is None:
         raise ValueError("%s.content must be a string for a file, got %r" % (where, type(content).__name__))
     if state == "directory" and content is not None:
         raise ValueError("%s: a directory has no content" % where)
@@ -71,8 +75,62 @@ def check_entry(entry: object, index: int) -> dict:
     for field, name in names.items():
         if not isinstance(name, str) or not name:
             raise ValueError("%s.%s must be a user or group name, got %r" % (where, field, name))
-    return {"path": path, "state": state, "content": content, "owner": names["owner"], "group": names["group"],
-            "mode": parse_mode(entry.get("mode"), where)}
+    checked = {"path": path, "state": state, "content": content, "owner": names["owner"], "group": names["group"],
+               "mode": parse_mode(entry.get("mode"), where)}
+    if line_match is not None:
+        checked.update(line=line, line_match=line_match)
+    return checked
+
+
+def _check_line(where: str, state: object, content: object, line: object, line_match: object) -> None:
+    """The line fields of one entry: a regular expression, and an optional single line."""
+    if state != "file" or content is not None:
+        raise ValueError("%s: line and line_match describe a file's lines, without content" % where)
+    if not isinstance(line_match, str) or not line_match:
+        raise ValueError("%s.line_match must be a regular expression (a string), got %r" % (where, line_match))
+    try:
+        re.compile(line_match)
+    except re.error as exc:
+        raise ValueError("%s.line_match is not a regular expression: %s" % (where, exc)) from exc
+    if line is not None and (not isinstance(line, str) or "\n" in line or "\r" in line):
+        raise ValueError("%s.line must be one line of text, got %r" % (where, line))
+
+
+def with_line(current: str | None, line: str | None, line_match: str) -> str | None:
+    """A file's text with its lines that match ``line_match`` (``re.search``) replaced by ``line``,
+    in the place of the first one, the others dropped; ``line`` is appended when none matched and
+    left out when None (remove only). Every other line is kept as it is. None: the file is missing
+    and there is nothing to add, so nothing is written."""
+    if current is None and line is None:
+        return None
+    pattern, lines, placed = re.compile(line_match), [], line is None
+    for text in (current or "").splitlines():
+        if not pattern.search(text):
+            lines.append(text)
+        elif not placed:
+            lines.append(line)
+            placed = True
+    if not placed:
+        lines.append(line)
+    return "".join(text + "\n" for text in lines)
+
+
+def resolve_lines(entry: dict) -> dict | None:
+    """A checked entry with line fields turned into a whole-content entry from the file on disk
+    (a missing file counts as empty); None when nothing is to be written (see ``with_line``).
+    Other entries are returned as they are."""
+    if "line_match" not in entry:
+        return entry
+    current = None
+    if os.path.isfile(entry["path"]):
+        with open(entry["path"], encoding="utf-8") as handle:  # not UTF-8: UnicodeDecodeError
+            current = handle.read()
+    content = with_line(current, entry["line"], entry["line_match"])
+    if content is None:
+        return None
+    resolved = {key: value for key, value in entry.items() if key not in ("line", "line_match")}
+    resolved["content"] = content
+    return resolved
 
 
 def differences(entry: dict, uid: int | None, gid: int | None) -> list:

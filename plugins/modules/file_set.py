@@ -45,6 +45,20 @@ options:
       content:
         description: The whole file (text). Only for O(paths[].state=file).
         type: str
+      line_match:
+        description:
+          - Instead of O(paths[].content), the file's own lines are kept except the ones that match
+            this regular expression (Python C(re.search)), which O(paths[].line) replaces in the
+            place of the first one. A file with a line of its own, such as a key in
+            C(authorized_keys), without reading the file in a task before.
+          - A missing file is empty. Without O(paths[].line) the matching lines are removed, and a
+            missing file stays missing.
+        type: str
+      line:
+        description:
+          - The one line that replaces the lines matching O(paths[].line_match), or is appended
+            when none does. Omit it to remove them.
+        type: str
       owner:
         description: User name, or a numeric id (a user that exists on other hosts only).
         type: str
@@ -74,6 +88,15 @@ EXAMPLES = r"""
       - {path: /var/log/slurm, state: directory, owner: slurm, group: slurm, mode: "0755"}
       - {path: /etc/slurm/cgroup.conf, content: "{{ cgroup_conf }}", mode: "0644"}
       - {path: /etc/slurm/old.conf, state: absent}
+
+- name: One key of our own in root's authorized_keys, every other line kept
+  beowulf.slurm.file_set:
+    paths:
+      - {path: /root/.ssh, state: directory, mode: "0700"}
+      - path: /root/.ssh/authorized_keys
+        line: 'restrict,command="/usr/bin/systemctl poweroff" ssh-ed25519 AAAA... power-off'
+        line_match: ' power-off$'
+        mode: "0600"
   register: slurm_files
   notify: Restart slurmd
 
@@ -100,7 +123,8 @@ import grp
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.beowulf.slurm.plugins.module_utils.files import apply_entry, check_entry, differences
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import (
+    apply_entry, check_entry, differences, resolve_lines)
 
 
 def _id(lookup, name: str):
@@ -119,6 +143,8 @@ def main() -> None:
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["directory", "file", "absent"]),
             content=dict(type="str"),
+            line=dict(type="str"),
+            line_match=dict(type="str"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
             mode=dict(type="raw"),
@@ -131,6 +157,12 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     changes, diffs = {}, []
     for entry in entries:
+        try:
+            entry = resolve_lines(entry)
+        except (OSError, UnicodeDecodeError) as exc:
+            module.fail_json(msg="%s: %s" % (entry["path"], exc), changed_paths=list(changes), changes=changes)
+        if entry is None:  # only lines to remove, from a file that is not there
+            continue
         uid, gid = _id(pwd.getpwnam, entry["owner"]), _id(grp.getgrnam, entry["group"])
         if not module.check_mode:
             missing = [what for what, value in (("user", uid), ("group", gid)) if value is None]

@@ -140,3 +140,63 @@ def test_an_absent_file_is_removed_once_and_a_directory_never(tmp_path):
     with pytest.raises(IsADirectoryError, match="removes files only"):
         apply_entry(directory, uid, gid)
     assert (tmp_path / "d" / "data").read_text() == "somebody's file\n"
+
+
+# file_set's line mode (a key of our own in authorized_keys, every other line kept)
+
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import resolve_lines, with_line  # noqa: E402
+
+OURS = 'restrict,command="/usr/bin/systemctl poweroff" ssh-ed25519 AAAA beowulf-slurm-power'
+MATCH = " beowulf-slurm-power$"
+
+
+def test_a_line_is_appended_to_the_lines_a_user_has():
+    assert with_line("ssh-rsa AAA user@laptop\n", OURS, MATCH) == "ssh-rsa AAA user@laptop\n" + OURS + "\n"
+
+
+def test_a_line_replaces_ours_where_it_is_and_keeps_the_lines_after_it_in_place():
+    before = "ssh-rsa A one\nold key beowulf-slurm-power\nssh-rsa B two\n"
+    assert with_line(before, OURS, MATCH) == "ssh-rsa A one\n" + OURS + "\nssh-rsa B two\n"
+    # the same again changes nothing: a user's key after ours does not move it every run
+    after = with_line(before, OURS, MATCH)
+    assert with_line(after, OURS, MATCH) == after
+
+
+def test_a_second_matching_line_is_dropped():
+    assert with_line("x beowulf-slurm-power\ny beowulf-slurm-power\n", OURS, MATCH) == OURS + "\n"
+
+
+def test_without_a_line_the_matching_lines_are_removed_and_a_missing_file_stays_missing():
+    assert with_line("a\nx beowulf-slurm-power\nb", None, MATCH) == "a\nb\n"
+    assert with_line("x beowulf-slurm-power\n", None, MATCH) == ""
+    assert with_line(None, None, MATCH) is None
+    assert with_line(None, OURS, MATCH) == OURS + "\n"
+
+
+def test_resolve_lines_reads_the_file_and_gives_a_whole_content_entry(tmp_path):
+    path = tmp_path / "authorized_keys"
+    entry = check_entry({"path": str(path), "line": OURS, "line_match": MATCH, "mode": "0600"}, 0)
+    assert entry["state"] == "file"
+    assert resolve_lines(entry)["content"] == OURS + "\n"
+    path.write_text("mine\n")
+    resolved = resolve_lines(entry)
+    assert resolved["content"] == "mine\n" + OURS + "\n" and "line" not in resolved and "line_match" not in resolved
+    uid, gid = me()
+    resolved.update(owner="me", group="me")
+    apply_entry(resolved, uid, gid)
+    assert path.read_text() == "mine\n" + OURS + "\n" and differences(resolve_lines(entry), uid, gid) in ([], ["owner", "group"])
+    removal = check_entry({"path": str(tmp_path / "missing"), "line_match": MATCH, "mode": "0600"}, 1)
+    assert resolve_lines(removal) is None
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"path": "/a", "line": "x", "mode": "0600"}, r"paths\[0\]: line and line_match describe"),
+    ({"path": "/a", "line": "x", "line_match": "x", "content": "y", "mode": "0600"}, "without content"),
+    ({"path": "/a", "line_match": "x", "state": "directory", "mode": "0700"}, "without content"),
+    ({"path": "/a", "line_match": "(", "mode": "0600"}, r"paths\[0\].line_match is not a regular expression"),
+    ({"path": "/a", "line_match": 5, "mode": "0600"}, r"paths\[0\].line_match must be a regular expression"),
+    ({"path": "/a", "line_match": "x", "line": "two\nlines", "mode": "0600"}, r"paths\[0\].line must be one line"),
+])
+def test_line_fields_are_checked_by_name(entry, message):
+    with pytest.raises(ValueError, match=message):
+        check_entry(entry, 0)

@@ -65,3 +65,20 @@ def test_a_numeric_owner_needs_no_user_of_that_name(run_module, tmp_path):
     first = run_module(file_set, paths=[entry])
     assert first["changed"] is True and (tmp_path / "alice").stat().st_uid == os.getuid()
     assert run_module(file_set, paths=[entry])["changed"] is False
+
+
+def test_a_line_of_our_own_joins_a_users_file_once_and_leaves_again(run_module, tmp_path):
+    keys = tmp_path / "authorized_keys"
+    keys.write_text("ssh-ed25519 AAAA user@laptop\n")
+    os.chmod(keys, 0o600)
+    ours = dict(path=str(keys), line="ssh-ed25519 BBBB beowulf-slurm-power", line_match=" beowulf-slurm-power$",
+                mode="0600", **names())
+    first = run_module(file_set, paths=[ours])
+    assert first["changed_paths"] == [str(keys)]
+    assert keys.read_text() == "ssh-ed25519 AAAA user@laptop\nssh-ed25519 BBBB beowulf-slurm-power\n"
+    assert run_module(file_set, paths=[ours])["changed"] is False
+    gone = dict(ours, line=None)
+    assert run_module(file_set, paths=[gone])["changed"] is True
+    assert keys.read_text() == "ssh-ed25519 AAAA user@laptop\n"
+    missing = dict(gone, path=str(tmp_path / "none"))
+    assert run_module(file_set, paths=[missing])["changed"] is False and not (tmp_path / "none").exists()
