@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.beowulf.slurm.plugins.module_utils.munge_key import key_error
+from ansible_collections.beowulf.slurm.plugins.module_utils.munge_key import key_error, settings_errors
 
 
 def munge_key_error(value: object, name: str = "munge_key") -> str:
@@ -13,8 +13,13 @@ def munge_key_error(value: object, name: str = "munge_key") -> str:
     return key_error(value, name)
 
 
+def munge_settings_errors(key: str, rotate: bool, size: object, controllers: list, play_hosts: list) -> list:
+    """One host's MUNGE settings: what is wrong, one message each ([] when nothing is)."""
+    return settings_errors(key, bool(rotate), size, list(controllers), list(play_hosts))
+
+
 class FilterModule:
     """beowulf.slurm MUNGE filters."""
 
     def filters(self) -> dict:
-        return {"munge_key_error": munge_key_error}
+        return {"munge_key_error": munge_key_error, "munge_settings_errors": munge_settings_errors}

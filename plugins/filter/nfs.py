@@ -8,9 +8,10 @@ from __future__ import annotations
 from ansible_collections.beowulf.slurm.plugins.module_utils import nfs
 
 
-def nfs_config_error(exports: object, network: object = "") -> str:
-    """Empty when ``nfs_exports``/``nfs_network`` are usable, else every problem, joined."""
-    return "; ".join(nfs.config_errors(exports, network))
+def nfs_config_error(exports: object, network: object = "", user_dirs: object = None) -> str:
+    """Empty when ``nfs_exports``/``nfs_network`` (and ``nfs_user_dirs`` when given) are usable,
+    else every problem, joined."""
+    return "; ".join(nfs.config_errors(exports, network) + ([] if user_dirs is None else nfs.user_dirs_errors(user_dirs)))
 
 
 def nfs_exports_normalise(exports: list, network: str, options: list, mount_options: list) -> list:

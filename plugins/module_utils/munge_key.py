@@ -57,6 +57,30 @@ def key_error(value: object, name: str = "munge_key") -> str:
     return ""
 
 
+def settings_errors(key: str, rotate: bool, size: object, controllers: list, play_hosts: list) -> list:
+    """What is wrong with one host's MUNGE settings, one message each ([]: nothing): ``key`` the
+    base64 munge_key ("" for the controller's), ``rotate`` munge_key_rotate, ``size``
+    munge_key_size, ``controllers`` group slurmctld, ``play_hosts`` every host of the play."""
+    errors = []
+    if key:
+        errors.append(key_error(key))
+    elif len(controllers) != 1:
+        errors.append("munge_key is not set, so the key comes from the controller, but group slurmctld holds "
+                      "%d hosts (%s); it must hold exactly one. Fix the inventory, or set munge_key "
+                      "(base64, from vault)." % (len(controllers), ", ".join(controllers) or "none"))
+    if rotate and (key or not controllers or controllers[0] not in play_hosts):
+        errors.append("munge_key_rotate=true generates a new key on the controller: it cannot be combined "
+                      "with munge_key (to rotate a supplied key, change munge_key), and the controller (%s) "
+                      "must be part of the play." % (controllers[0] if controllers else "none"))
+    try:
+        size_ok = MIN_KEY_BYTES <= int(size) <= MAX_KEY_BYTES  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        size_ok = False
+    if not size_ok:
+        errors.append("munge_key_size must be between %d and %d bytes, got %s" % (MIN_KEY_BYTES, MAX_KEY_BYTES, size))
+    return [error for error in errors if error]
+
+
 def encode_key(raw: bytes) -> str:
     """Base64 text of a key, for distribution."""
     return base64.b64encode(raw).decode("ascii")

@@ -103,6 +103,22 @@ def config_errors(exports: Any, network: Any = "") -> List[str]:
     return errors
 
 
+def user_dirs_errors(user_dirs: Any) -> List[str]:
+    """Every entry of ``nfs_user_dirs`` that is not a user's directory: a dict with a user
+    ``name`` and optional numeric ``uid`` and ``gid`` (and ``mode``), each naming its index."""
+    if not isinstance(user_dirs, list):
+        return ["nfs_user_dirs must be a list such as [{name: alice}], got %r" % (user_dirs,)]
+    errors = []
+    for index, item in enumerate(user_dirs):
+        usable = (isinstance(item, dict) and isinstance(item.get("name"), str)
+                  and re.match(r"^[a-z_][a-z0-9_.-]*$", item["name"]) is not None
+                  and all(re.match(r"^[0-9]+$", str(item.get(key, 0))) for key in ("uid", "gid")))
+        if not usable:
+            errors.append("nfs_user_dirs[%d] must be a dictionary with a user 'name' and optional numeric "
+                          "'uid', 'gid' and 'mode', got %r" % (index, item))
+    return errors
+
+
 def normalise(exports: List[Dict[str, Any]], network: str, options: List[str],
               mount_options: List[str]) -> List[Dict[str, Any]]:
     """Exports with every key filled in from the defaults."""

@@ -78,3 +78,31 @@ def test_read_key_and_usable(tmp_path):
     assert not mk.usable(mk.read_key(str(path)))
     path.write_bytes(os.urandom(128))
     assert mk.usable(mk.read_key(str(path)))
+
+
+# One host's MUNGE settings, checked in one task (roles/munge/tasks/preflight.yml)
+
+GOOD = base64.b64encode(b"k" * 64).decode()
+
+
+def test_settings_that_are_fine_give_no_message():
+    assert mk.settings_errors("", False, 1024, ["ctl"], ["ctl", "n1"]) == []
+    assert mk.settings_errors(GOOD, False, 32, [], ["n1"]) == []
+    assert mk.settings_errors("", True, "4096", ["ctl"], ["ctl"]) == []
+
+
+def test_each_problem_is_named_once():
+    assert mk.settings_errors("not base64!", False, 1024, ["ctl"], ["ctl"]) == ["munge_key is not valid base64"]
+    two = mk.settings_errors("", False, 1024, ["a", "b"], ["a", "b"])
+    assert two == ["munge_key is not set, so the key comes from the controller, but group slurmctld holds 2 hosts "
+                   "(a, b); it must hold exactly one. Fix the inventory, or set munge_key (base64, from vault)."]
+    assert "holds 0 hosts (none)" in mk.settings_errors("", False, 1024, [], ["n1"])[0]
+    assert mk.settings_errors(GOOD, True, 1024, ["ctl"], ["ctl"])[0].startswith("munge_key_rotate=true generates")
+    assert "the controller (ctl) must be part of the play" in mk.settings_errors("", True, 1024, ["ctl"], ["n1"])[0]
+    for size in (31, 1048577, "big", None):
+        assert mk.settings_errors("", False, size, ["ctl"], ["ctl"]) == [
+            "munge_key_size must be between 32 and 1048576 bytes, got %s" % size]
+
+
+def test_several_problems_are_all_said():
+    assert len(mk.settings_errors("", True, 8, [], [])) == 3

@@ -74,3 +74,15 @@ def test_server_paths_are_the_exports_the_user_dirs_and_the_exports_file():
     assert all(p["state"] == "directory" for p in paths[:7]) and paths[6]["path"] == "/etc/exports.d"
     assert paths[7] == {"path": "/etc/exports.d/beowulf.exports", "state": "file", "owner": "root", "group": "root",
                         "mode": "0644", "content": filters["nfs_exports_file"](exports)}
+
+
+def test_user_dirs_need_a_user_name_and_numeric_ids():
+    from ansible_collections.beowulf.slurm.plugins.module_utils.nfs import user_dirs_errors
+    assert user_dirs_errors([{"name": "alice"}, {"name": "bob", "uid": 1001, "gid": "1001", "mode": "0700"}]) == []
+    assert user_dirs_errors([]) == []
+    bad = user_dirs_errors([{"name": "alice"}, "bob", {"name": "Carol"}, {"name": "dan", "uid": "x"}, {"uid": 5}])
+    named = [error.split(" must", maxsplit=1)[0] for error in bad]
+    assert named == ["nfs_user_dirs[1]", "nfs_user_dirs[2]", "nfs_user_dirs[3]", "nfs_user_dirs[4]"]
+    assert bad[0] == ("nfs_user_dirs[1] must be a dictionary with a user 'name' and optional numeric 'uid', 'gid' "
+                      "and 'mode', got 'bob'")
+    assert user_dirs_errors("alice") == ["nfs_user_dirs must be a list such as [{name: alice}], got 'alice'"]
