@@ -9,7 +9,7 @@ against Debian's stock settings, side by side in one run).
 Converge:
 For each size: start a controller and N compute systemd containers on a private network,
 run site.yml (first converge), run it again (no-op re-run, must report changed=0), remove
-the containers. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
+the containers. The no-op's recap says how many task results (ok, skipped) a compute node had. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
 and the no-op split into a fixed part and a part per compute node (a line through those two).
 Nodes come from a derived image with the
 distribution's packages preinstalled (built once, named by a hash of the package list), so
@@ -104,10 +104,18 @@ def measure(image: str, count: int, connection: str) -> dict:
         if second.rc != 0:
             raise SystemExit("re-run failed at %d nodes:\n%s" % (count, second.output[-3000:]))
         return {"compute_nodes": count, "first_converge_s": round(first_s, 1),
-                "noop_rerun_s": round(second_s, 1), "rerun_changed": second.changed()}
+                "noop_rerun_s": round(second_s, 1), "rerun_changed": second.changed(),
+                "noop_tasks_per_compute_node": tasks_per_host(second.stats, names[1:])}
     finally:
         stop_cluster(names, network)
         os.unlink(inv)
+
+
+def tasks_per_host(stats: dict, hosts: list) -> dict:
+    """What a run's recap says the busiest of ``hosts`` did: task results ok and skipped (each one
+    a worker started for the host, the per-node cost of a no-op)."""
+    busiest = max(hosts, key=lambda host: sum((stats or {}).get(key, {}).get(host, 0) for key in ("ok", "skipped")))
+    return {key: (stats or {}).get(key, {}).get(busiest, 0) for key in ("ok", "skipped")}
 
 
 def main() -> None:
