@@ -9,7 +9,8 @@ against Debian's stock settings, side by side in one run).
 Converge:
 For each size: start a controller and N compute systemd containers on a private network,
 run site.yml (first converge), run it again (no-op re-run, must report changed=0), remove
-the containers. The no-op's recap says how many task results (ok, skipped) a compute node had. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
+the containers. The no-op's recap says how many task results (ok, skipped) a compute node
+had. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
 and the no-op split into a fixed part and a part per compute node (a line through those two).
 Nodes come from a derived image with the
 distribution's packages preinstalled (built once, named by a hash of the package list), so
