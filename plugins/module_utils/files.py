@@ -49,7 +49,8 @@ def check_entry(entry: object, index: int) -> dict:
     where = "paths[%d]" % index
     if not isinstance(entry, dict):
         raise ValueError("%s must be a dict with path, mode and state or content, got %r" % (where, entry))
-    unknown = sorted(set(entry) - {"path", "state", "content", "line", "line_match", "owner", "group", "mode"})
+    fields = {"path", "state", "content", "line", "line_match", "append", "owner", "group", "mode"}
+    unknown = sorted(set(entry) - fields)
     if unknown:
         raise ValueError("%s has unknown field(s) %s" % (where, ", ".join(unknown)))
     path = entry.get("path")
@@ -57,10 +58,10 @@ def check_entry(entry: object, index: int) -> dict:
         raise ValueError("%s.path must be an absolute path below / without '..', got %r" % (where, path))
     path = path.rstrip("/")
     content = entry.get("content")
-    line, line_match = entry.get("line"), entry.get("line_match")
+    line, line_match, append = entry.get("line"), entry.get("line_match"), entry.get("append")
     state = entry.get("state") or ("file" if content is not None or line_match is not None else None)
-    if line is not None or line_match is not None:
-        _check_line(where, state, content, line, line_match)
+    if line is not None or line_match is not None or append is not None:
+        _check_line(where, state, content, line, line_match, append)
     if state not in FILE_SET_STATES:
         raise ValueError("%s.state must be one of %s, got %r" % (where, ", ".join(FILE_SET_STATES), state))
     if state == "file" and not isinstance(content, str) and line_match is None:
@@ -78,12 +79,14 @@ def check_entry(entry: object, index: int) -> dict:
     checked = {"path": path, "state": state, "content": content, "owner": names["owner"], "group": names["group"],
                "mode": parse_mode(entry.get("mode"), where)}
     if line_match is not None:
-        checked.update(line=line, line_match=line_match)
+        checked.update(line=line, line_match=line_match, append=True if append is None else append)
     return checked
 
 
-def _check_line(where: str, state: object, content: object, line: object, line_match: object) -> None:
-    """The line fields of one entry: a regular expression, and an optional single line."""
+def _check_line(where: str, state: object, content: object, line: object, line_match: object,
+                append: object) -> None:
+    """The line fields of one entry: a regular expression, an optional single line, and whether
+    that line is added when no line matches."""
     if state != "file" or content is not None:
         raise ValueError("%s: line and line_match describe a file's lines, without content" % where)
     if not isinstance(line_match, str) or not line_match:
@@ -94,14 +97,16 @@ def _check_line(where: str, state: object, content: object, line: object, line_m
         raise ValueError("%s.line_match is not a regular expression: %s" % (where, exc)) from exc
     if line is not None and (not isinstance(line, str) or "\n" in line or "\r" in line):
         raise ValueError("%s.line must be one line of text, got %r" % (where, line))
+    if append is not None and not isinstance(append, bool):
+        raise ValueError("%s.append must be true or false, got %r" % (where, append))
 
 
-def with_line(current: str | None, line: str | None, line_match: str) -> str | None:
+def with_line(current: str | None, line: str | None, line_match: str, append: bool = True) -> str | None:
     """A file's text with its lines that match ``line_match`` (``re.search``) replaced by ``line``,
-    in the place of the first one, the others dropped; ``line`` is appended when none matched and
-    left out when None (remove only). Every other line is kept as it is. None: the file is missing
-    and there is nothing to add, so nothing is written."""
-    if current is None and line is None:
+    in the place of the first one, the others dropped; ``line`` is appended when none matched (and
+    ``append``) and left out when None (remove only). Every other line is kept as it is. None: the
+    file is missing and there is nothing to add, so nothing is written."""
+    if current is None and (line is None or not append):
         return None
     pattern, lines, placed = re.compile(line_match), [], line is None
     for text in (current or "").splitlines():
@@ -111,6 +116,8 @@ def with_line(current: str | None, line: str | None, line_match: str) -> str | N
             lines.append(line)
             placed = True
     if not placed:
+        if not append:  # nothing matched, nothing to add: the file as it is, byte for byte
+            return current
         lines.append(line)
     return "".join(text + "\n" for text in lines)
 
@@ -125,10 +132,10 @@ def resolve_lines(entry: dict) -> dict | None:
     if os.path.isfile(entry["path"]):
         with open(entry["path"], encoding="utf-8") as handle:  # not UTF-8: UnicodeDecodeError
             current = handle.read()
-    content = with_line(current, entry["line"], entry["line_match"])
+    content = with_line(current, entry["line"], entry["line_match"], entry.get("append", True))
     if content is None:
         return None
-    resolved = {key: value for key, value in entry.items() if key not in ("line", "line_match")}
+    resolved = {key: value for key, value in entry.items() if key not in ("line", "line_match", "append")}
     resolved["content"] = content
     return resolved
 

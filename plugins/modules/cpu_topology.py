@@ -39,6 +39,12 @@ options:
     description: MiB kept out of C(RealMemory) in addition to O(memory_reserve_percent).
     type: int
     default: 0
+  installed_packages:
+    description:
+      - Also list the Debian packages that are fully installed (one C(dpkg-query) run), returned as
+        RV(installed_packages), so a play learns a node's topology and packages in one module run.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Reads only; runs the same in check mode.
@@ -66,6 +72,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+installed_packages:
+  description: Names of the fully installed packages (dpkg status C(ii)), sorted.
+  returned: when O(installed_packages=true)
+  type: list
+  elements: str
+  sample: [munge, slurmd]
 ansible_facts:
   description: Facts set by the module.
   returned: always
@@ -133,6 +145,7 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.beowulf.slurm.plugins.module_utils.packages import DPKG_QUERY, installed
 from ansible_collections.beowulf.slurm.plugins.module_utils.cpu_topology import (
     TopologyError,
     little_cpus,
@@ -149,6 +162,7 @@ def main() -> None:
             procfs_root=dict(type="path", default="/proc"),
             memory_reserve_percent=dict(type="int", default=5),
             memory_reserve_mb=dict(type="int", default=0),
+            installed_packages=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -161,7 +175,13 @@ def main() -> None:
         module.fail_json(msg="cannot read the CPU topology: %s" % exc)
     facts = topo.as_dict()
     facts.update(little_cpus=little_cpus(topo), slurm=definition, slurm_line=node_line(definition))
-    module.exit_json(changed=False, ansible_facts={"beowulf_cpu_topology": facts})
+    result = {}
+    if module.params["installed_packages"]:
+        rc, out, err = module.run_command(DPKG_QUERY)
+        if rc != 0:
+            module.fail_json(msg="cannot list the installed packages (%s): %s" % (" ".join(DPKG_QUERY[:2]), err.strip()))
+        result["installed_packages"] = installed(out)
+    module.exit_json(changed=False, ansible_facts={"beowulf_cpu_topology": facts}, **result)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,12 @@ options:
           - The one line that replaces the lines matching O(paths[].line_match), or is appended
             when none does. Omit it to remove them.
         type: str
+      append:
+        description:
+          - With O(paths[].line), whether it is appended when no line matches O(paths[].line_match).
+            V(false) changes only a line that is there (a missing file stays missing), like
+            C(lineinfile)'s C(backrefs). Not set means V(true).
+        type: bool
       owner:
         description: User name, or a numeric id (a user that exists on other hosts only).
         type: str
@@ -145,6 +151,7 @@ def main() -> None:
             content=dict(type="str"),
             line=dict(type="str"),
             line_match=dict(type="str"),
+            append=dict(type="bool"),
             owner=dict(type="str", default="root"),
             group=dict(type="str", default="root"),
             mode=dict(type="raw"),

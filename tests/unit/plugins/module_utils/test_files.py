@@ -173,6 +173,20 @@ def test_without_a_line_the_matching_lines_are_removed_and_a_missing_file_stays_
     assert with_line(None, OURS, MATCH) == OURS + "\n"
 
 
+MPI = "# btl_tcp_if_include=lo  (disabled)"
+MPI_MATCH = r"^\s*btl_tcp_if_include\s*=\s*lo\s*$"
+
+
+def test_without_append_only_a_matching_line_changes_and_nothing_else_is_touched():
+    assert with_line("a = 1\nbtl_tcp_if_include = lo\nb = 2\n", MPI, MPI_MATCH, append=False) == (
+        "a = 1\n" + MPI + "\nb = 2\n")
+    # no match: the text as it was, byte for byte (no newline added at the end)
+    assert with_line("a = 1\nb = 2", MPI, MPI_MATCH, append=False) == "a = 1\nb = 2"
+    assert with_line(None, MPI, MPI_MATCH, append=False) is None
+    done = with_line("btl_tcp_if_include=lo\n", MPI, MPI_MATCH, append=False)
+    assert with_line(done, MPI, MPI_MATCH, append=False) == done == MPI + "\n"
+
+
 def test_resolve_lines_reads_the_file_and_gives_a_whole_content_entry(tmp_path):
     path = tmp_path / "authorized_keys"
     entry = check_entry({"path": str(path), "line": OURS, "line_match": MATCH, "mode": "0600"}, 0)
@@ -196,6 +210,9 @@ def test_resolve_lines_reads_the_file_and_gives_a_whole_content_entry(tmp_path):
     ({"path": "/a", "line_match": "(", "mode": "0600"}, r"paths\[0\].line_match is not a regular expression"),
     ({"path": "/a", "line_match": 5, "mode": "0600"}, r"paths\[0\].line_match must be a regular expression"),
     ({"path": "/a", "line_match": "x", "line": "two\nlines", "mode": "0600"}, r"paths\[0\].line must be one line"),
+    ({"path": "/a", "line_match": "x", "line": "y", "append": "no", "mode": "0600"},
+     r"paths\[0\].append must be true or false"),
+    ({"path": "/a", "append": False, "mode": "0600"}, r"paths\[0\]: line and line_match describe"),
 ])
 def test_line_fields_are_checked_by_name(entry, message):
     with pytest.raises(ValueError, match=message):

@@ -32,3 +32,25 @@ def test_module_fails_clearly_on_a_missing_tree(tmp_path, run):
     result = run(sysfs_root=str(tmp_path / "none"), procfs_root=str(tmp_path / "none"))
     assert result["failed"] is True
     assert "cannot read the CPU topology" in result["msg"]
+
+
+def test_module_lists_the_installed_packages_in_the_same_run(tmp_path, run):
+    trees.build("rk1-5.10", str(tmp_path))
+    roots = dict(sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"))
+    assert "installed_packages" not in run(**roots)
+    result = run(installed_packages=True, **roots)
+    # this machine's own dpkg database: dpkg itself is always installed on Debian
+    assert "dpkg" in result["installed_packages"] and result["installed_packages"] == sorted(result["installed_packages"])
+    assert result["ansible_facts"]["beowulf_cpu_topology"]["cpus"] == 8
+
+
+def test_module_names_a_failed_package_listing(tmp_path, run, monkeypatch):
+    trees.build("rk1-5.10", str(tmp_path))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dpkg-query").write_text("#!/bin/sh\necho 'dpkg-query: error: database locked' >&2\nexit 2\n")
+    (bin_dir / "dpkg-query").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    result = run(sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"), installed_packages=True)
+    assert result["failed"] is True
+    assert result["msg"] == "cannot list the installed packages (dpkg-query --show): dpkg-query: error: database locked"

@@ -82,3 +82,21 @@ def test_a_line_of_our_own_joins_a_users_file_once_and_leaves_again(run_module, 
     assert keys.read_text() == "ssh-ed25519 AAAA user@laptop\n"
     missing = dict(gone, path=str(tmp_path / "none"))
     assert run_module(file_set, paths=[missing])["changed"] is False and not (tmp_path / "none").exists()
+
+
+def test_append_false_changes_a_line_that_is_there_and_leaves_other_files_alone(run_module, tmp_path):
+    params = tmp_path / "openmpi-mca-params.conf"
+    params.write_text("# site settings\nbtl_tcp_if_include = lo\n")
+    os.chmod(params, 0o644)
+    entry = dict(path=str(params), line="# btl_tcp_if_include=lo (disabled)", append=False,
+                 line_match=r"^\s*btl_tcp_if_include\s*=\s*lo\s*$", mode="0644", **names())
+    assert run_module(file_set, paths=[entry])["changed"] is True
+    assert params.read_text() == "# site settings\n# btl_tcp_if_include=lo (disabled)\n"
+    assert run_module(file_set, paths=[entry])["changed"] is False
+    other = tmp_path / "other.conf"
+    other.write_text("mine")
+    os.chmod(other, 0o644)
+    assert run_module(file_set, paths=[dict(entry, path=str(other))])["changed"] is False
+    assert other.read_text() == "mine"
+    assert run_module(file_set, paths=[dict(entry, path=str(tmp_path / "none"))])["changed"] is False
+    assert not (tmp_path / "none").exists()
