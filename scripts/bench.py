@@ -10,10 +10,11 @@ Converge:
 For each size: start a controller and N compute systemd containers on a private network,
 run site.yml (first converge), run it again (no-op re-run, must report changed=0), remove
 the containers. The no-op's recap says how many task results (ok, skipped) a compute node
-had. Prints JSON with wall times, the no-op ratio of the largest to the smallest size
-and the no-op split into a fixed part and a part per compute node (a line through those two).
-Nodes come from a derived image with the
-distribution's packages preinstalled (built once, named by a hash of the package list), so
+had; its per-task profile (each task's mean duration on a compute node, from ansible-runner's
+events) is in the JSON (the costliest rows) and whole in n<N>-noop-profile.json. Prints JSON
+with wall times, the no-op ratio of the largest to the smallest size and the no-op split into a
+fixed part and a part per compute node (a line through those two). Nodes come from a derived
+image with the distribution's packages preinstalled (built once, named by a hash of the package list), so
 the first converge measures the roles rather than the Debian mirror; the roles' install
 tasks still run and find the packages present. The Ansible output of every timed run is kept in
 .cache/bench/<date-time>/ (named in the JSON), so each number can be traced to what ran.
@@ -99,17 +100,38 @@ def measure(image: str, count: int, connection: str) -> dict:
         if first.rc != 0:
             raise SystemExit("first converge failed at %d nodes:\n%s" % (count, first.output[-3000:]))
         started = time.monotonic()
-        second = playbook.run("site.yml", inv)
+        second = playbook.run("site.yml", inv, events=True)
         second_s = time.monotonic() - started
         keep_log("n%d-noop-rerun.log" % count, second.output)
+        profile = task_profile(second.events, names[1:])
+        keep_log("n%d-noop-profile.json" % count, json.dumps(profile, indent=2) + "\n")
         if second.rc != 0:
             raise SystemExit("re-run failed at %d nodes:\n%s" % (count, second.output[-3000:]))
         return {"compute_nodes": count, "first_converge_s": round(first_s, 1),
                 "noop_rerun_s": round(second_s, 1), "rerun_changed": second.changed(),
-                "noop_tasks_per_compute_node": tasks_per_host(second.stats, names[1:])}
+                "noop_tasks_per_compute_node": tasks_per_host(second.stats, names[1:]),
+                "noop_task_seconds_per_compute_node": round(sum(row["s"] for row in profile), 2),
+                "noop_profile_per_compute_node": profile[:PROFILE_ROWS]}
     finally:
         stop_cluster(names, network)
         os.unlink(inv)
+
+
+PROFILE_ROWS = 12  # the JSON's share; the log directory keeps every row
+
+
+def task_profile(events: list, hosts: list) -> list:
+    """Per task, what it cost a compute node: the mean over ``hosts`` of each result's duration
+    (from the task's start on that host to its result, in s), costliest first."""
+    rows: dict = {}
+    for event in events:
+        if event["host"] in hosts:
+            row = rows.setdefault(event["task"], {"task": event["task"], "results": {}, "total": 0.0})
+            row["results"][event["result"]] = row["results"].get(event["result"], 0) + 1
+            row["total"] += event["duration"]
+    profile = [{"task": row["task"], "s": round(row["total"] / len(hosts), 3),
+                "results": row["results"]} for row in rows.values()]
+    return sorted(profile, key=lambda row: -row["s"])
 
 
 def tasks_per_host(stats: dict, hosts: list) -> dict:
