@@ -54,3 +54,10 @@ def test_module_names_a_failed_package_listing(tmp_path, run, monkeypatch):
     result = run(sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"), installed_packages=True)
     assert result["failed"] is True
     assert result["msg"] == "cannot list the installed packages (dpkg-query --show): dpkg-query: error: database locked"
+
+
+def test_installed_packages_of_a_wrong_type_is_refused_by_name(tmp_path, run):
+    trees.build("rk1-5.10", str(tmp_path))
+    result = run(sysfs_root=str(tmp_path / "sys"), procfs_root=str(tmp_path / "proc"), installed_packages="perhaps")
+    assert result["failed"] is True and "installed_packages" in result["msg"]
+    assert "installed_packages" not in {key for key in result if key != "msg"}
