@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """How to reach a Turing Pi 2 BMC: the options of module_utils.turingpi_bmc.CONNECTION_SPEC.
 
-The same settings are the keys of a board in the turingpi inventory plugin's C(boards), and the
-C(turingpi_bmc_*) host variables it exports (C(turingpi_bmc) is the address).
+The same settings are the keys of a board in the turingpi inventory plugin's C(boards) and of the
+C(turingpi_bmc_connection) host variable it exports (all but the password).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ options:
   password_file:
     description:
       - A file whose first line is the BMC password, used when O(password) is not set; it must not be
-        readable by every user. The turingpi inventory exports it as C(turingpi_bmc_password_file).
+        readable by every user. The turingpi inventory exports it in C(turingpi_bmc_connection).
     type: path
   firmware:
     description: V(auto) detects the firmware generation without credentials.

@@ -44,8 +44,9 @@ options:
         a dictionary with C(name), C(ansible_host) and C(vars).
       - The connection keys mean what the options of the same name of M(beowulf.slurm.turingpi_power)
         mean (one argument spec for both, documented once in the C(beowulf.slurm.turingpi_bmc) doc
-        fragment), and the inventory exports them per host as C(turingpi_bmc) (the address) and
-        C(turingpi_bmc_<key>), never the password.
+        fragment), and the inventory exports them per host as one dictionary,
+        C(turingpi_bmc_connection) (every setting but the password, with the firmware generation it
+        detected), which that module takes as its C(connection) option.
       - C(cert_fingerprint) pins the board's certificate by its SHA-256 (64 hex digits, colons
         allowed, or the line C(openssl x509 -noout -fingerprint -sha256) prints); it works with the
         BMC's stock self-signed certificate, which has no subjectAltName and is normally expired.
@@ -161,6 +162,7 @@ import re
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable, get_cache_plugin
 from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
+    CONNECTION_HOSTVAR,
     CONNECTION_SPEC,
     BmcClient,
     BmcError,
@@ -357,13 +359,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _ask(config: BoardConfig) -> dict:
         state = BmcClient(config).state()
         return {"board": state.board, "firmware": state.firmware, "version": state.version,
-                "address": config.address,
-                # How to reach the BMC again (turingpi_power); never the password.
-                "connection": {"username": config.username, "http_port": config.http_port,
-                               "https_port": config.https_port, "validate_certs": config.validate_certs,
-                               "ca_path": config.ca_path, "cert_fingerprint": config.cert_fingerprint,
-                               "password_file": config.password_file, "timeout": config.timeout,
-                               "firmware": state.firmware},
+                # How to reach the BMC again (turingpi_power's connection); never the password.
+                "connection": dict(config.connection(), firmware=state.firmware),
                 "slots": [{"slot": s.slot, "power": s.power, "name": s.name, "module_name": s.module_name,
                            "power_on_time": s.power_on_time} for s in state.slots]}
 
@@ -411,9 +408,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "turingpi_power": "on" if slot["power"] else "off",
                     "turingpi_module": slot["module_name"], "turingpi_power_on_time": slot["power_on_time"],
                     "turingpi_firmware": result["version"], "turingpi_firmware_generation": result["firmware"],
-                    "turingpi_bmc": result["address"],
+                    CONNECTION_HOSTVAR: dict(result["connection"]),
                 }
-                hostvars.update({"turingpi_bmc_" + key: value for key, value in result["connection"].items()})
                 address = settings.get("ansible_host")
                 if not address and self.get_option("ansible_host_template"):
                     address = self.get_option("ansible_host_template").format(board=board, slot=number, name=name)
@@ -468,6 +464,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 results = self._cache[cache_key]
             except KeyError:
                 results = None
+            if not isinstance(results, list) or not all(
+                    isinstance(result, dict) and (result.get("connection") or {}).get("address") for result in results):
+                results = None  # missing, or written by an earlier version of this plugin: ask again
         if results is None:
             results = self._discover(configs)
             if use_cache:

@@ -33,9 +33,10 @@ import time
 
 try:  # inside the collection
     from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import (
-        BmcClient, BmcError, BoardConfig, OptionError)
+        CONNECTION_HOSTVAR, BmcClient, BmcError, BoardConfig, OptionError)
 except ImportError:  # installed beside turingpi_bmc.py on the controller
-    from turingpi_bmc import BmcClient, BmcError, BoardConfig, OptionError  # type: ignore[no-redef]
+    from turingpi_bmc import (  # type: ignore[no-redef]
+        CONNECTION_HOSTVAR, BmcClient, BmcError, BoardConfig, OptionError)
 
 CONF_DIR = "/etc/slurm/power"
 LIB_DIR = "/usr/local/lib/beowulf-slurm"
@@ -77,14 +78,14 @@ def plan(params: dict) -> dict:
 
     ``params``: ``enabled``; ``nodes`` (one dict per compute host: ``name`` (inventory),
     ``hostname`` (its Slurm NodeName), ``addr`` (where the controller reaches it), ``board``,
-    ``slot``, ``bmc`` (the board's address), ``connection`` (the ``turingpi_bmc_*`` values));
+    ``slot``, ``connection`` (its ``turingpi_bmc_connection``: how to reach the board, no password));
     ``exclude`` (inventory names); ``bmc_addresses`` (board -> address from the controller);
     the numbers of ``LIMITS``.
 
     Returns ``errors``; ``settings`` (slurm.conf keys); ``nodes`` (NodeName -> board, slot,
     address); ``boards`` (board -> connection as the controller uses it: no password, its
-    ``password_file`` and ``ca_path`` beside boards.json); ``sources`` (board -> first host,
-    ``ca_path`` and ``password_file`` where Ansible runs); ``powered`` and ``excluded``
+    ``password_file`` and ``ca_path`` beside boards.json); ``sources`` (board -> first host (whose
+    password is written, see the turingpi_bmc_password filter) and ``ca_path`` where Ansible runs); ``powered`` and ``excluded``
     (NodeNames); ``hosts`` (inventory names with a power path).
     """
     errors: list[str] = []
@@ -114,24 +115,28 @@ def plan(params: dict) -> dict:
     first_host: dict = {}
     for node in nodes:
         hostname = node.get("hostname") or node.get("name")
-        board, slot, bmc = node.get("board"), node.get("slot"), node.get("bmc")
-        path = bool(board) and bool(bmc) and slot not in (None, "")
+        board, slot, connection = node.get("board"), node.get("slot"), node.get("connection")
+        if connection is not None and not isinstance(connection, dict):
+            errors.append("host %s: %s must be a dictionary of BMC settings, got a value of type %s"
+                          % (node.get("name"), CONNECTION_HOSTVAR, type(connection).__name__))
+            continue
+        connection = {key: value for key, value in (connection or {}).items() if value is not None}
+        path = bool(board) and bool(connection.get("address")) and slot not in (None, "")
         if path and (isinstance(slot, bool) or not str(slot).isdigit() or int(slot) not in (1, 2, 3, 4)):
             errors.append("host %s: turingpi_slot must be 1 to 4, got %r" % (node.get("name"), slot))
             continue
         if node.get("controller") or not path or node.get("name") in exclude:
             result["excluded"].append(hostname)
             continue
-        connection = dict(node.get("connection") or {})
-        connection["address"] = addresses.get(board) or bmc
+        connection["address"] = addresses.get(board) or connection["address"]
         try:
             BoardConfig(name=board, **{k: v for k, v in connection.items() if k != "password_file"})
         except (OptionError, TypeError) as exc:
             errors.append("host %s: the BMC connection of board %s: %s" % (node.get("name"), board, exc))
             continue
         if board in boards and boards[board] != connection:
-            errors.append("board %s: its hosts disagree on how to reach the BMC (turingpi_bmc_* host variables)"
-                          % board)
+            errors.append("board %s: its hosts disagree on how to reach the BMC (%s host variables)"
+                          % (board, CONNECTION_HOSTVAR))
             continue
         boards[board] = connection
         first_host.setdefault(board, node.get("name"))
@@ -144,7 +149,8 @@ def plan(params: dict) -> dict:
                       % ", ".join(unused))
     if params.get("enabled") and not result["powered"] and not errors:
         errors.append("slurm_power_saving is on, but no compute node has a power path: hosts need turingpi_board, "
-                      "turingpi_slot and turingpi_bmc (the turingpi inventory sets them) and must not be excluded")
+                      "turingpi_slot and %s with an address (the turingpi inventory sets them) and must not be "
+                      "excluded" % CONNECTION_HOSTVAR)
     if errors or not params.get("enabled"):
         return result
     for board, connection in boards.items():
@@ -154,8 +160,7 @@ def plan(params: dict) -> dict:
         if connection.get("ca_path"):
             entry["ca_path"] = "%s.ca.pem" % board
         result["boards"][board] = entry
-        result["sources"][board] = {"host": first_host[board], "ca_path": connection.get("ca_path") or "",
-                                    "password_file": connection.get("password_file") or ""}
+        result["sources"][board] = {"host": first_host[board], "ca_path": connection.get("ca_path") or ""}
     result["powered"].sort()
     result["excluded"].sort()
     settings = {
@@ -427,8 +432,6 @@ def main(action: str, argv: list, conf_dir: str = CONF_DIR, log_path: str = LOG_
 
 
 # -- inputs from Ansible's hostvars ---------------------------------------------------------------------
-CONNECTION_KEYS = ("username", "http_port", "https_port", "validate_certs", "ca_path", "cert_fingerprint", "timeout",
-                   "firmware", "password_file")
 
 
 def node_inputs(names: list, hostvars: dict, controller: str) -> list:
@@ -437,12 +440,9 @@ def node_inputs(names: list, hostvars: dict, controller: str) -> list:
     for name in names:
         vars_ = hostvars.get(name, {}) if hasattr(hostvars, "get") else {}
         topology = vars_.get("beowulf_cpu_topology") or {}
-        connection = {key: vars_.get("turingpi_bmc_" + key) for key in CONNECTION_KEYS
-                      if vars_.get("turingpi_bmc_" + key) is not None}
         nodes.append({"name": name, "hostname": topology.get("hostname") or name,
                       "addr": vars_.get("slurm_node_addr") or "", "board": vars_.get("turingpi_board"),
-                      "slot": vars_.get("turingpi_slot"), "bmc": vars_.get("turingpi_bmc"),
-                      "connection": connection, "controller": name == controller})
+                      "slot": vars_.get("turingpi_slot"), "connection": vars_.get(CONNECTION_HOSTVAR), "controller": name == controller})
     return nodes
 
 

@@ -58,6 +58,16 @@ CONNECTION_SPEC = {
     "https_port": dict(type="int", default=443),
 }
 
+# What a host carries (the turingpi inventory exports it, a hand-written inventory may set it):
+# one dict of every connection setting but the password, which the turingpi_power module takes as
+# its ``connection`` option unchanged. The password has one lookup order everywhere
+# (``resolve_password``): a password you give (module option or the vault variable below), else
+# ``password_file``, else the environment variable of the machine Ansible runs on.
+CONNECTION_HOSTVAR = "turingpi_bmc_connection"
+PASSWORD_HOSTVAR = "turingpi_bmc_password"
+PASSWORD_ENV = "TURINGPI_PASSWORD"
+CONNECTION_KEYS = tuple(key for key in CONNECTION_SPEC if key != "password")
+
 # Ansible's booleans (ansible.module_utils.parsing.convert_bool), nothing else.
 BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", 1, 1.0, True))
 BOOLEANS_FALSE = frozenset(("n", "no", "off", "0", "false", "f", 0, 0.0, False))
@@ -188,17 +198,80 @@ class BoardConfig:
             self.ca_path = None
 
     @classmethod
-    def from_params(cls, name: str, params: dict) -> "BoardConfig":
+    def from_params(cls, name: str, params: dict, environ: dict | None = None) -> "BoardConfig":
         """From a dict of CONNECTION_SPEC options (module params or an inventory board entry).
 
-        ``password_file`` is read when no ``password`` is given.
+        The password as ``resolve_password`` finds it (``environ`` None: no environment variable).
         """
         values = {key: params[key] for key in CONNECTION_SPEC if params.get(key) is not None}
-        if values.get("password"):
+        if "address" not in values:
+            raise OptionError("address", "is required (the BMC's host name or IP address)")
+        values["password"] = resolve_password(values.get("password"), values.get("password_file"), environ or {})
+        if params.get("password"):
             values.pop("password_file", None)
-        elif values.get("password_file"):
-            values["password"] = read_password_file(values["password_file"])
         return cls(name=name, **values)
+
+    def connection(self) -> dict:
+        """The host variable CONNECTION_HOSTVAR: every setting but the password."""
+        return {key: getattr(self, key) for key in CONNECTION_KEYS}
+
+
+def resolve_password(password: object, password_file: object, environ: dict) -> str:
+    """The BMC password: ``password`` if given, else the first line of ``password_file``, else
+    ``environ[PASSWORD_ENV]``, else "" (firmware 1.x needs none)."""
+    if password:
+        return to_str("password", password, secret=True)
+    if password_file:
+        return read_password_file(to_str("password_file", password_file))
+    return environ.get(PASSWORD_ENV) or ""
+
+
+def merge_connection(params: dict, connection: object, defaults: dict) -> dict:
+    """Flat CONNECTION_SPEC ``params`` with a ``connection`` dict (CONNECTION_HOSTVAR) merged in.
+
+    Refused, by name: a connection that is not a dict, holds the password or an unknown key, or
+    sets what is also set beside it (to a value other than its default in ``defaults``).
+    """
+    if connection is None:
+        return dict(params)
+    if not isinstance(connection, dict):
+        raise OptionError("connection", "must be a dictionary of BMC settings (%s), got a value of type %s"
+                          % (", ".join(CONNECTION_KEYS), type(connection).__name__))
+    if "password" in connection:
+        raise OptionError("connection.password", "is not allowed: the connection is a host variable that is "
+                          "shown in output; give the password as password (vault), password_file or %s"
+                          % PASSWORD_ENV)
+    unknown = sorted(str(key) for key in connection if key not in CONNECTION_KEYS)
+    if unknown:
+        raise OptionError("connection", "has unknown keys: %s (known: %s)"
+                          % (", ".join(unknown), ", ".join(CONNECTION_KEYS)))
+    both = sorted(key for key in connection
+                  if params.get(key) is not None and params.get(key) != defaults.get(key))
+    if both:
+        raise OptionError("connection", "and the option%s %s beside it both set %s: set each in one place"
+                          % ("s" if len(both) > 1 else "", ", ".join(both), "them" if len(both) > 1 else "it"))
+    merged = dict(params)
+    merged.update({key: value for key, value in connection.items() if value is not None})
+    return merged
+
+
+def connection_of_hostvars(host: str, hostvars: object) -> dict:
+    """A host's CONNECTION_HOSTVAR, checked to be a dict with an address; {} when it has none."""
+    connection = hostvars.get(CONNECTION_HOSTVAR) if hasattr(hostvars, "get") else None
+    if connection is None:
+        return {}
+    if not isinstance(connection, dict) or not connection.get("address"):
+        raise OptionError("host %s: %s" % (host, CONNECTION_HOSTVAR), "must be a dictionary with at least an "
+                          "address (the turingpi inventory sets it), got %r" % (connection,))
+    return dict(connection)
+
+
+def password_of_hostvars(host: str, hostvars: object, environ: dict) -> str:
+    """The password for a host's board: PASSWORD_HOSTVAR (vault), else its connection's
+    password_file, else ``environ[PASSWORD_ENV]`` (the turingpi_power module's order)."""
+    connection = connection_of_hostvars(host, hostvars)
+    password = hostvars.get(PASSWORD_HOSTVAR) if hasattr(hostvars, "get") else None
+    return resolve_password(password, connection.get("password_file"), environ)
 
 
 @dataclass

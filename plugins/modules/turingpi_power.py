@@ -21,6 +21,20 @@ author:
 extends_documentation_fragment:
   - beowulf.slurm.turingpi_bmc
 options:
+  connection:
+    description:
+      - Every setting of how to reach the BMC but the password, in one dictionary with the keys of
+        this module's other connection options (O(address), O(username), O(password_file),
+        O(firmware), O(validate_certs), O(ca_path), O(cert_fingerprint), O(timeout), O(http_port),
+        O(https_port)). The turingpi inventory exports it per host as C(turingpi_bmc_connection), so
+        a playbook passes that variable here and nothing else but the password.
+      - A key set here must not also be set as its own option, the password is refused here (a host
+        variable is shown in output), and an unknown key is refused by name.
+    type: dict
+  address:
+    description: Host name or IP address of the BMC. Required unless O(connection) has it.
+    type: str
+    required: false
   board:
     description: A name for the board, used in messages.
     type: str
@@ -51,6 +65,15 @@ EXAMPLES = r"""
     password: "{{ vault_turingpi_password }}"
     cert_fingerprint: "{{ turingpi_fingerprint }}"
     slots: [1, 2, 3, 4]
+    state: "on"
+  delegate_to: localhost
+
+- name: Power a host of the turingpi inventory on (its slot, on its board)
+  beowulf.slurm.turingpi_power:
+    connection: "{{ turingpi_bmc_connection }}"
+    password: "{{ turingpi_bmc_password | default(omit) }}"  # else password_file, else TURINGPI_PASSWORD
+    board: "{{ turingpi_board }}"
+    slots: ["{{ turingpi_slot }}"]
     state: "on"
   delegate_to: localhost
 
@@ -98,6 +121,7 @@ from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import 
     BmcError,
     BoardConfig,
     OptionError,
+    merge_connection,
 )
 
 
@@ -107,7 +131,9 @@ def _names(states: dict) -> dict:
 
 def main() -> None:
     spec = {key: dict(value) for key, value in CONNECTION_SPEC.items()}
+    spec["address"]["required"] = False  # or in connection
     spec.update(
+        connection=dict(type="dict"),
         board=dict(type="str", default="turingpi"),
         slots=dict(type="list", elements="int", required=True),
         state=dict(type="str", choices=["on", "off", "reset"], required=True),
@@ -117,10 +143,10 @@ def main() -> None:
     bad = [slot for slot in params["slots"] if slot not in SLOTS]
     if bad or not params["slots"]:
         module.fail_json(msg="slots must list slot numbers 1 to 4, got %s" % params["slots"])
-    if not params["password"] and not params["password_file"]:
-        params["password"] = os.environ.get("TURINGPI_PASSWORD")  # password, then password_file, then this
+    defaults = {key: value.get("default") for key, value in CONNECTION_SPEC.items()}
     try:
-        config = BoardConfig.from_params(params["board"], params)
+        settings = merge_connection(params, params["connection"], defaults)
+        config = BoardConfig.from_params(params["board"], settings, os.environ)
     except OptionError as exc:
         module.fail_json(msg="board %s: %s" % (params["board"], exc))
     client = BmcClient(config)

@@ -151,7 +151,7 @@ def test_inventory_comes_from_the_bmc(clone):
     # make demo ends with the compute nodes powered down by Slurm (power saving) through the BMC.
     assert data["powered_on"]["hosts"] == ["node3"]
     assert sorted(data["powered_off"]["hosts"]) == ["node1", "node2", "node4"]
-    fingerprint = data["_meta"]["hostvars"]["node1"]["turingpi_bmc_cert_fingerprint"]
+    fingerprint = data["_meta"]["hostvars"]["node1"]["turingpi_bmc_connection"]["cert_fingerprint"]
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint["__ansible_unsafe"] if isinstance(fingerprint, dict)
                         else fingerprint), "the emulated inventory pins the certificate"
     assert (where / ".cache" / "emulated" / "bmc_password").read_text().strip() not in proc.output
@@ -793,11 +793,10 @@ def _static_inventory(where: pathlib.Path, path: pathlib.Path) -> None:
                    if key.startswith("slurm_power_saving") or key == "slurm_config"})
     common["slurm_power_saving_bmc_addresses"] = {"emulated": (cache / "bmc_gateway").read_text().strip()}
     fingerprint = (cache / "bmc" / "emulated" / "stock.fingerprint").read_text().strip()
-    bmc = {"turingpi_board": "emulated", "turingpi_bmc": "127.0.0.1", "turingpi_bmc_username": "root",
-           "turingpi_bmc_http_port": 18080, "turingpi_bmc_https_port": 18443, "turingpi_bmc_firmware": "2",
-           "turingpi_bmc_validate_certs": True, "turingpi_bmc_timeout": 10.0,
-           "turingpi_bmc_cert_fingerprint": fingerprint.split("=", 1)[1].replace(":", "").lower(),
-           "turingpi_bmc_password_file": str(cache / "bmc_password")}
+    bmc = {"turingpi_board": "emulated", "turingpi_bmc_connection": {
+        "address": "127.0.0.1", "http_port": 18080, "https_port": 18443, "firmware": "2",
+        "cert_fingerprint": fingerprint.split("=", 1)[1].replace(":", "").lower(),
+        "password_file": str(cache / "bmc_password")}}
     hosts = {"node%d" % slot: dict(bmc, ansible_port=2220 + slot, turingpi_slot=slot) for slot in (1, 2, 3, 4)}
     inventory = {"all": {"vars": common, "children": {
         "slurmctld": {"hosts": {"node3": hosts["node3"]}},

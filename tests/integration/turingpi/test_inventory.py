@@ -210,8 +210,8 @@ def test_password_file_and_fingerprint_file(make_board, tmp_path):
     del entry["cert_fingerprint"]
     data = listing(write_config(tmp_path, [entry]), tmp_path, TURINGPI_PASSWORD="")
     hostvars = data["_meta"]["hostvars"]["tp1-node1"]
-    assert hostvars["turingpi_bmc_password_file"] == str(secret)
-    assert hostvars["turingpi_bmc_cert_fingerprint"] == emulated.fingerprint
+    assert hostvars["turingpi_bmc_connection"]["password_file"] == str(secret)
+    assert hostvars["turingpi_bmc_connection"]["cert_fingerprint"] == emulated.fingerprint
     assert "turing\n" not in json.dumps(data)
 
 

@@ -114,11 +114,7 @@ def test_every_option_is_checked_before_any_request(make_board, option, value, m
             "cert_fingerprint": emulated.fingerprint, option: value}
     if option != "password_file":
         args["password"] = "turing"
-    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-a", json.dumps(args)]
-    proc = subprocess.run(argv, env=tool_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-                                             ANSIBLE_LOAD_CALLBACK_PLUGINS="1"),
-                          capture_output=True, text=True, timeout=120, check=False)
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    result = run_module(args)
     assert result["failed"] is True
     assert message in result["msg"], result["msg"]
     assert emulated.board.requests == []
@@ -145,3 +141,64 @@ def test_password_file_and_environment(make_board, tmp_path):
     result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     assert result.get("failed") is not True, result
     assert "turing\n" not in proc.stdout
+
+
+def run_module(args, **env):
+    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", "beowulf.slurm.turingpi_power", "-a", json.dumps(args)]
+    proc = subprocess.run(argv, env=tool_env(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+                                             ANSIBLE_LOAD_CALLBACK_PLUGINS="1", **env),
+                          capture_output=True, text=True, timeout=120, check=False)
+    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+def test_a_host_connection_goes_straight_through_as_power_on_passes_it(make_board, container, tmp_path):
+    """The shape of playbooks/power_on.yml: a host's turingpi_bmc_connection, the password kept apart."""
+    emulated = make_board(name="tp1", containers={3: container})
+    secret = tmp_path / "bmc.password"
+    secret.write_text("turing\n")
+    secret.chmod(0o600)
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": {"node3": {
+        "ansible_connection": "local", "turingpi_board": "tp1", "turingpi_slot": 3,
+        "turingpi_bmc_connection": {"address": "127.0.0.1", "http_port": emulated.http_port,
+                                    "https_port": emulated.https_port, "cert_fingerprint": emulated.fingerprint,
+                                    "password_file": str(secret), "firmware": "2"}}}}}))
+    playbook = tmp_path / "power.yml"
+    playbook.write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Power the slot off
+      beowulf.slurm.turingpi_power:
+        connection: "{{ turingpi_bmc_connection }}"
+        password: "{{ turingpi_bmc_password | default(omit) }}"
+        board: "{{ turingpi_board }}"
+        slots: ["{{ turingpi_slot }}"]
+        state: "off"
+      delegate_to: localhost
+""")
+    argv = [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), "-vvv"]
+    first = subprocess.run(argv, env=tool_env(), capture_output=True, text=True, timeout=180, check=False)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert "changed=1" in first.stdout and not running(container)
+    again = subprocess.run(argv, env=tool_env(), capture_output=True, text=True, timeout=180, check=False)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    assert "turing\n" not in first.stdout + again.stdout and '"turing"' not in first.stdout + again.stdout
+
+
+@pytest.mark.parametrize("connection, beside, message", [
+    ({"address": "127.0.0.1", "password": "turing"}, {}, "board tp1: connection.password is not allowed"),
+    ({"address": "127.0.0.1", "port": 443}, {}, "board tp1: connection has unknown keys: port"),
+    ({"address": "127.0.0.1"}, {"address": "127.0.0.2"}, "connection and the option address beside it both set it"),
+    ("127.0.0.1", {}, "connection"),
+    ({"https_port": 443}, {}, "board tp1: address is required"),
+    ({"address": "127.0.0.1", "https_port": "abc"}, {}, "board tp1: https_port must be an integer"),
+])
+def test_a_wrong_connection_is_refused_before_any_request(make_board, connection, beside, message):
+    emulated = make_board(name="tp1")
+    args = dict(beside, board="tp1", slots=[1], state="on", password="turing", connection=connection)
+    result = run_module(args)
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+    assert "turing" not in json.dumps(result).replace("turingpi", "")
+    assert emulated.board.requests == []

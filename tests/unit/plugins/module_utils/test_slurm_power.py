@@ -8,12 +8,12 @@ import pytest
 from ansible_collections.beowulf.slurm.plugins.module_utils import slurm_power as sp
 from ansible_collections.beowulf.slurm.plugins.module_utils.turingpi_bmc import BmcError
 
-CONNECTION = {"username": "root", "http_port": 80, "https_port": 443, "validate_certs": True,
+CONNECTION = {"address": "turingpi.local", "username": "root", "http_port": 80, "https_port": 443, "validate_certs": True,
               "cert_fingerprint": "ab" * 32, "timeout": 10.0, "firmware": "2", "password_file": "/x/pw"}
 
 
 def node(name, slot, board="tp1", controller=False, **extra):
-    entry = {"name": name, "hostname": name, "addr": "", "board": board, "slot": slot, "bmc": "turingpi.local",
+    entry = {"name": name, "hostname": name, "addr": "", "board": board, "slot": slot,
              "connection": dict(CONNECTION), "controller": controller}
     entry.update(extra)
     return entry
@@ -44,11 +44,11 @@ def test_plan_keeps_the_password_out_and_points_to_files_beside_the_map():
     assert "password" not in board
     assert board["password_file"] == "tp1.password"
     assert board["address"] == "turingpi.local"
-    assert result["sources"]["tp1"] == {"host": "n1", "ca_path": "", "password_file": "/x/pw"}
+    assert result["sources"]["tp1"] == {"host": "n1", "ca_path": ""}
 
 
 def test_hosts_without_a_power_path_and_excluded_hosts_are_never_suspended():
-    nodes = [node("n1", 1), node("pc", None, board=None, bmc=None), node("n2", 2)]
+    nodes = [node("n1", 1), node("pc", None, board=None, connection=None), node("n2", 2)]
     result = sp.plan(params(nodes=nodes, exclude=["n2"]))
     assert result["errors"] == []
     assert result["powered"] == ["n1"]
@@ -97,6 +97,19 @@ def test_a_bad_slot_and_a_bad_connection_name_the_host():
     assert "host n1: the BMC connection of board tp1" in errors[0] and "https_port" in errors[0]
 
 
+@pytest.mark.parametrize("connection", ["turingpi.local", ["turingpi.local"], 443])
+def test_a_connection_that_is_not_a_dict_names_the_variable(connection):
+    errors = sp.plan(params(nodes=[node("n1", 1, connection=connection)]))["errors"]
+    assert errors == ["host n1: turingpi_bmc_connection must be a dictionary of BMC settings, got a value of type %s"
+                      % type(connection).__name__]
+
+
+def test_a_connection_without_an_address_is_no_power_path():
+    connection = {key: value for key, value in CONNECTION.items() if key != "address"}
+    result = sp.plan(params(enabled=False, nodes=[node("n1", 1, connection=connection)]))
+    assert result["errors"] == [] and result["excluded"] == ["n1"]
+
+
 def test_power_saving_without_any_power_path_is_refused():
     errors = sp.plan(params(nodes=[node("pc", None, board=None, bmc=None)]))["errors"]
     assert "no compute node has a power path" in errors[0]
@@ -117,11 +130,13 @@ def test_asleep_hosts_by_saved_node_name():
 
 def test_node_inputs_and_saved_facts_from_hostvars():
     hostvars = {"n1": {"beowulf_cpu_topology": {"hostname": "rk1"}, "turingpi_board": "tp1", "turingpi_slot": 1,
-                       "turingpi_bmc": "bmc", "turingpi_bmc_username": "root", "turingpi_bmc_password": "secret",
+                       "turingpi_bmc_connection": {"address": "bmc", "username": "root"},
+                       "turingpi_bmc_password": "secret",
                        "__slurm_tmp_disk_mb": "512"},
                 "n2": {}}
     inputs = sp.node_inputs(["n1", "n2"], hostvars, "n2")
-    assert inputs[0]["hostname"] == "rk1" and inputs[0]["connection"] == {"username": "root"}
+    assert inputs[0]["hostname"] == "rk1" and inputs[0]["connection"] == {"address": "bmc", "username": "root"}
+    assert "secret" not in repr(inputs)
     assert inputs[1]["controller"] and inputs[1]["hostname"] == "n2"
     assert sp.saved_facts(["n1", "n2"], hostvars) == {"n1": {"topology": {"hostname": "rk1"}, "tmp_disk": 512}}
 

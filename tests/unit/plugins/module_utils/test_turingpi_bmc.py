@@ -86,6 +86,73 @@ def test_password_file(tmp_path):
     assert "s3cret" not in str(caught.value)
 
 
+# -- the one connection dict and the one password lookup -------------------------------------------
+DEFAULTS = {key: value.get("default") for key, value in bmc.CONNECTION_SPEC.items()}
+
+
+def test_the_exported_connection_is_every_setting_but_the_password():
+    config = bmc.BoardConfig(name="tp1", address="tp.local", password="s3cret", cert_fingerprint=FINGERPRINT)
+    connection = config.connection()
+    assert set(connection) == set(bmc.CONNECTION_SPEC) - {"password"} and "s3cret" not in repr(connection)
+    again = bmc.BoardConfig.from_params("tp1", bmc.merge_connection({}, connection, DEFAULTS))
+    assert again.connection() == connection
+
+
+def test_a_connection_is_merged_with_the_options_beside_it():
+    params = dict(DEFAULTS, board="tp1", password="p")
+    merged = bmc.merge_connection(params, {"address": "tp.local", "https_port": 8443, "ca_path": None}, DEFAULTS)
+    assert merged["address"] == "tp.local" and merged["https_port"] == 8443 and merged["password"] == "p"
+    assert merged["board"] == "tp1" and merged["username"] == "root"
+    assert bmc.merge_connection(params, None, DEFAULTS) == params
+
+
+@pytest.mark.parametrize("connection, words", [
+    ("tp.local", "^connection must be a dictionary of BMC settings .* got a value of type str"),
+    ({"address": "x", "password": "s3cret"}, "^connection.password is not allowed"),
+    ({"address": "x", "adress": "y", "port": 1}, "^connection has unknown keys: adress, port \\(known: address,"),
+    ({"address": "x", "https_port": 8443}, "^connection and the option https_port beside it both set it"),
+])
+def test_a_wrong_connection_is_refused_by_name(connection, words):
+    params = dict(DEFAULTS, https_port=444)
+    with pytest.raises(bmc.OptionError, match=words) as caught:
+        bmc.merge_connection(params, connection, DEFAULTS)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_an_address_is_required_somewhere():
+    with pytest.raises(bmc.OptionError, match="^address is required"):
+        bmc.BoardConfig.from_params("tp1", bmc.merge_connection(dict(DEFAULTS), {"username": "u"}, DEFAULTS))
+
+
+def test_the_password_order_is_option_then_file_then_environment(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("from-file\n")
+    secret.chmod(0o600)
+    environ = {bmc.PASSWORD_ENV: "from-env"}
+    assert bmc.resolve_password("given", str(secret), environ) == "given"
+    assert bmc.resolve_password(None, str(secret), environ) == "from-file"
+    assert bmc.resolve_password("", None, environ) == "from-env"
+    assert bmc.resolve_password(None, None, {}) == ""
+    config = bmc.BoardConfig.from_params("tp1", {"address": "x"}, environ)
+    assert config.password == "from-env" and config.password_file is None
+    assert bmc.BoardConfig.from_params("tp1", {"address": "x"}).password == ""
+
+
+def test_the_password_of_a_host(tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("from-file\n")
+    secret.chmod(0o600)
+    host = {bmc.CONNECTION_HOSTVAR: {"address": "x", "password_file": str(secret)}}
+    assert bmc.password_of_hostvars("n1", host, {bmc.PASSWORD_ENV: "env"}) == "from-file"
+    assert bmc.password_of_hostvars("n1", dict(host, turingpi_bmc_password="vault"), {}) == "vault"
+    assert bmc.password_of_hostvars("n1", {bmc.CONNECTION_HOSTVAR: {"address": "x"}}, {bmc.PASSWORD_ENV: "e"}) == "e"
+    with pytest.raises(bmc.OptionError, match="^host n1: turingpi_bmc_connection must be a dictionary with at least"):
+        bmc.password_of_hostvars("n1", {bmc.CONNECTION_HOSTVAR: "x"}, {})
+    secret.chmod(0o644)
+    with pytest.raises(bmc.OptionError, match="readable by every user"):
+        bmc.password_of_hostvars("n1", host, {})
+
+
 def _certificate(**kwargs):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
