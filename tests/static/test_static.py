@@ -89,3 +89,20 @@ def test_the_task_names_the_tests_wait_for_exist():
                 if isinstance(item, dict) and "name" in item:
                     names.add(item["name"])
         assert name in names, "%s: no task named %r in roles/%s" % (role, name, role)
+
+
+def test_the_container_scenarios_are_written_from_one_table(tmp_path, monkeypatch):
+    """molecule/debian12, debian13 and debian-testing come from tools/molecule_scenarios.py."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import molecule_scenarios  # pylint: disable=import-outside-toplevel
+
+    assert molecule_scenarios.stale() == [], "run python3 tools/molecule_scenarios.py"
+    for name in molecule_scenarios.SCENARIOS:
+        text = (ROOT / "molecule" / name / "molecule.yml").read_text()
+        assert yaml.safe_load(text)["platforms"][3]["name"].endswith("-c3")
+    # An edit made to a generated file instead of the table is found.
+    monkeypatch.setattr(molecule_scenarios, "ROOT", tmp_path)
+    (tmp_path / "molecule" / "debian12").mkdir(parents=True)
+    (tmp_path / "molecule" / "debian12" / "molecule.yml").write_text(
+        molecule_scenarios.render("debian12").replace("rk1-5.10", "rk1-6.1"))
+    assert "debian12" in molecule_scenarios.stale()
