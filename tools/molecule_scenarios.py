@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
+from typing import NamedTuple
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -54,36 +55,41 @@ VERIFIER = """verifier:
     m: {markers}
 """
 
-# scenario directory -> what differs. ``about`` heads the file, ``tests`` explains ``markers``.
-SCENARIOS: dict[str, dict[str, str]] = {
-    "debian12": {
-        "about": "Controller + three compute nodes (debian12): systemd containers on a private network.",
-        "prefix": "d12", "image_env": "BEOWULF_IMAGE_DEBIAN12", "image": "beowulf-slurm/debian12:base",
-        "layout": "5.10", "topology": "rk1-5.10",
-        "tests": "The upgrade (test_upgrade.py) goes from Debian 13's Slurm: it runs in that scenario only.\n"
-                 "Configless on 22.05 runs on the emulated board (tests/e2e, Debian 12), here on Debian 13 (CI time).",
-        "markers": "not upgrade and not configless",
-    },
-    "debian13": {
-        "about": "Controller + three compute nodes (debian13): systemd containers on a private network.",
-        "prefix": "d13", "image_env": "BEOWULF_IMAGE_DEBIAN13", "image": "beowulf-slurm/debian13:base",
-        "layout": ">= 6.0", "topology": "rk1-6.1",
-        "tests": "The middle platform runs the short form: converge, idempotence and every check of the running\n"
-                 "cluster, but not the tests that converge again (they run on Debian 12 and Debian testing), except\n"
-                 "configless on and off (tested on both stable Slurm releases).",
-        "markers": "not converges or configless",
-    },
-    "debian-testing": {
-        "about": "Controller + three compute nodes on Debian testing (Slurm 26.05, Python 3.14, Open MPI 6):\n"
-                 "systemd containers on a private network. On a cgroup v1 host (these test machines) PID 1 is\n"
-                 "Debian 13's systemd, pinned by scripts/bootstrap.sh: systemd 258 and later need cgroup v2.",
-        "prefix": "dt", "image_env": "BEOWULF_IMAGE_TESTING", "image": "beowulf-slurm/debian-testing:base",
-        "layout": ">= 6.0", "topology": "rk1-6.1",
-        "tests": "The upgrade (test_upgrade.py) goes from Debian 13's Slurm: it runs in that scenario only. The\n"
-                 "checks marked any_release (input refused on the Ansible controller, MUNGE key handling) run on\n"
-                 "Debian 12: no Slurm release changes them. Configless runs on Debian 12 and 13 (CI time).",
-        "markers": "not upgrade and not any_release and not configless",
-    },
+# What the RK1 node's fake topology looks like to the comment: its kernel layout.
+LAYOUTS = {"rk1-5.10": "5.10", "rk1-6.1": ">= 6.0"}
+
+
+class Scenario(NamedTuple):
+    """What differs between the container scenarios; the image is beowulf-slurm/<directory>:base."""
+
+    prefix: str  # of the container and network names
+    image_env: str  # the variable that names another image (the node images, scripts/test.sh)
+    topology: str  # the RK1 kernel layout the first compute node presents
+    markers: str  # the tests it deselects, and why (``tests``)
+    about: str
+    tests: str
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "debian12": Scenario(
+        "d12", "BEOWULF_IMAGE_DEBIAN12", "rk1-5.10", "not upgrade and not configless",
+        "Controller + three compute nodes (debian12): systemd containers on a private network.",
+        "The upgrade (test_upgrade.py) goes from Debian 13's Slurm: it runs in that scenario only.\n"
+        "Configless on 22.05 runs on the emulated board (tests/e2e, Debian 12), here on Debian 13 (CI time)."),
+    "debian13": Scenario(
+        "d13", "BEOWULF_IMAGE_DEBIAN13", "rk1-6.1", "not converges or configless",
+        "Controller + three compute nodes (debian13): systemd containers on a private network.",
+        "The middle platform runs the short form: converge, idempotence and every check of the running\n"
+        "cluster, but not the tests that converge again (they run on Debian 12 and Debian testing), except\n"
+        "configless on and off (tested on both stable Slurm releases)."),
+    "debian-testing": Scenario(
+        "dt", "BEOWULF_IMAGE_TESTING", "rk1-6.1", "not upgrade and not any_release and not configless",
+        "Controller + three compute nodes on Debian testing (Slurm 26.05, Python 3.14, Open MPI 6):\n"
+        "systemd containers on a private network. On a cgroup v1 host (these test machines) PID 1 is\n"
+        "Debian 13's systemd, pinned by scripts/bootstrap.sh: systemd 258 and later need cgroup v2.",
+        "The upgrade (test_upgrade.py) goes from Debian 13's Slurm: it runs in that scenario only. The\n"
+        "checks marked any_release (input refused on the Ansible controller, MUNGE key handling) run on\n"
+        "Debian 12: no Slurm release changes them. Configless runs on Debian 12 and 13 (CI time)."),
 }
 
 
@@ -93,7 +99,8 @@ def _comment(text: str) -> str:
 
 def render(scenario: str) -> str:
     """The molecule.yml of one scenario."""
-    values = SCENARIOS[scenario]
+    values = dict(SCENARIOS[scenario]._asdict(), image="beowulf-slurm/%s:base" % scenario)
+    values["layout"] = LAYOUTS[values["topology"]]
     return ("---\n" + HEADER + _comment(values["about"]) + PLATFORMS.format(**values)
             + _comment(values["tests"]) + VERIFIER.format(**values))
 
