@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write molecule/<scenario>/molecule.yml for the container scenarios from one table.
 
 The three container scenarios (Debian 12, Debian 13, Debian testing) are the same cluster, a
