@@ -130,10 +130,15 @@ def plan(params: dict) -> dict:
             continue
         connection["address"] = addresses.get(board) or connection["address"]
         try:
-            BoardConfig(name=board, **{k: v for k, v in connection.items() if k != "password_file"})
+            config = BoardConfig(name=board, **{k: v for k, v in connection.items() if k != "password_file"})
         except (OptionError, TypeError) as exc:
             errors.append("host %s: the BMC connection of board %s: %s" % (node.get("name"), board, exc))
             continue
+        # Checked and complete (defaults filled in, the fingerprint in one spelling): one board
+        # described with or without its defaults, by the turingpi inventory or by hand, is one
+        # boards.json entry.
+        connection = {key: value for key, value in dict(config.connection(), password_file=connection.get(
+            "password_file")).items() if value is not None}
         if board in boards and boards[board] != connection:
             errors.append("board %s: its hosts disagree on how to reach the BMC (%s host variables)"
                           % (board, CONNECTION_HOSTVAR))

@@ -47,6 +47,20 @@ def test_plan_keeps_the_password_out_and_points_to_files_beside_the_map():
     assert result["sources"]["tp1"] == {"host": "n1", "ca_path": ""}
 
 
+def test_one_board_described_with_or_without_its_defaults_is_one_entry():
+    spelled_out = node("n1", 1)
+    short = node("n2", 2, connection={"address": "turingpi.local", "firmware": "2", "password_file": "/x/pw",
+                                      "cert_fingerprint": ":".join(["AB"] * 32), "https_port": "443"})
+    result = sp.plan(params(nodes=[spelled_out, short, node("n3", 3, controller=True)]))
+    assert result["errors"] == []
+    assert result["boards"]["tp1"] == {"address": "turingpi.local", "username": "root", "firmware": "2",
+                                       "validate_certs": True, "cert_fingerprint": "ab" * 32, "timeout": 10.0,
+                                       "http_port": 80, "https_port": 443, "password_file": "tp1.password"}
+    other_file = node("n2", 2, connection=dict(CONNECTION, password_file="/y/pw"))
+    errors = sp.plan(params(nodes=[spelled_out, other_file]))["errors"]
+    assert errors == ["board tp1: its hosts disagree on how to reach the BMC (turingpi_bmc_connection host variables)"]
+
+
 def test_hosts_without_a_power_path_and_excluded_hosts_are_never_suspended():
     nodes = [node("n1", 1), node("pc", None, board=None, connection=None), node("n2", 2)]
     result = sp.plan(params(nodes=nodes, exclude=["n2"]))
