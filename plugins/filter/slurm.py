@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_accounting import accounting_errors
 from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_config import (
     build_cluster_config,
     node_inputs,
@@ -15,6 +16,12 @@ from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_upgrade import
     planned_version,
     upgrade_errors,
 )
+
+
+def slurm_accounting_errors(dbd_hosts: list, pass_is_text: bool, storage_host: object, accounts: object,
+                            mariadb_settings: object) -> list:
+    """The accounting settings together: one message per problem ([] when none)."""
+    return accounting_errors(list(dbd_hosts or []), bool(pass_is_text), storage_host, accounts, mariadb_settings)
 
 
 def slurm_cluster_config(cluster: dict) -> dict:
@@ -53,6 +60,7 @@ class FilterModule:
 
     def filters(self) -> dict:
         return {
+            "slurm_accounting_errors": slurm_accounting_errors,
             "slurm_cluster_config": slurm_cluster_config,
             "slurm_node_inputs": slurm_node_inputs,
             "slurm_upgrade_errors": slurm_upgrade_errors,
