@@ -15,7 +15,10 @@ def _precious(client) -> str:
         client.check_output("umount /mnt/check")
 
 
-def test_a_disk_with_a_filesystem_is_refused_and_its_file_survives(inventory, client):
+def test_a_disk_with_data_is_refused_until_listed_for_wiping(inventory, client):
+    """One test, two steps in this order: the disk's data exists once, and only the first step keeps it."""
+    # Step 1, refused: vm2's spare disk holds a filesystem with a file; naming it in scratch_devices
+    # alone changes nothing and says how to proceed.
     assert _precious(client) == "data that must survive\n"
     result = run(PLAYBOOK, inventory, extravars={"scratch_target": "vm2", "scratch_devices": ["/dev/vdb"]})
     text = " ".join(result.output.split())
@@ -26,8 +29,7 @@ def test_a_disk_with_a_filesystem_is_refused_and_its_file_survives(inventory, cl
     assert client.run("vgs scratch").rc != 0
     assert _precious(client) == "data that must survive\n"
 
-
-def test_listed_for_wiping_the_disk_becomes_scratch_and_a_rerun_changes_nothing(inventory, client):
+    # Step 2, listed for wiping: the disk becomes an xfs scratch volume, and a rerun changes nothing.
     extravars = {"scratch_target": "vm2", "scratch_devices": ["/dev/vdb"], "scratch_wipe_devices": ["/dev/vdb"],
                  "scratch_fstype": "xfs", "scratch_lv_size": "80%VG"}
     first = run(PLAYBOOK, inventory, extravars=extravars)
