@@ -22,6 +22,8 @@ description:
   - Sets the fact C(beowulf_cpu_topology).
 author:
   - beowulf.slurm developers (@beowulf-slurm)
+extends_documentation_fragment:
+  - beowulf.slurm.read_only
 options:
   sysfs_root:
     description: Where sysfs is mounted; point it at a captured tree to describe another machine.
@@ -46,12 +48,6 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so there is no diff.
-    support: none
   facts:
     description: Sets C(beowulf_cpu_topology).
     support: full

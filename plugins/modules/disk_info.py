@@ -24,6 +24,8 @@ description:
     run this module first.
 author:
   - beowulf.slurm developers (@beowulf-slurm)
+extends_documentation_fragment:
+  - beowulf.slurm.read_only
 options:
   devices:
     description: Device paths (symlinks such as C(/dev/disk/by-id/...) are followed).
@@ -44,13 +46,6 @@ options:
       - When set, also check that this logical volume size (C(500m), C(20g), C(80%VG), C(100%FREE))
         is well-formed and fits into the devices; the result is in RV(size_error).
     type: str
-attributes:
-  check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so there is no diff.
-    support: none
 notes:
   - Needs C(wipefs) (util-linux). Without C(pvs) (lvm2), an LVM label is reported but its
     volume group is unknown, so such a device is refused unless listed in O(wipe).

@@ -53,57 +53,32 @@ def _doc(dest, *args):
                       cwd=dest, ANSIBLE_COLLECTIONS_PATH=str(dest))
 
 
-def test_ansible_doc_documents_the_munge_role(installed):
-    dest = installed[1]
-    proc = _doc(dest, "-t", "role", "beowulf.slurm.munge")
+# What a user reads with ansible-doc from the installed collection: (type, name, words it must show).
+DOCS = [
+    ("role", "beowulf.slurm.munge", ("munge_key", "munge_key_rotate", "munge_key_size")),
+    ("role", "beowulf.slurm.slurm", ("slurm_config_overrides", "slurm_partitions", "slurm_reserve_little_cores")),
+    ("role", "beowulf.slurm.scratch", ("scratch_devices", "scratch_wipe_devices", "scratch_lv_size")),
+    ("role", "beowulf.slurm.nfs", ("nfs_exports", "nfs_network", "nfs_user_dirs")),
+    ("inventory", "beowulf.slurm.turingpi",
+     ("boards", "cert_fingerprint", "include_powered_off", "controller", "keyed_groups", "turingpi_bmc_connection")),
+    ("module", "beowulf.slurm.turingpi_power", ("reset", "connection", "cert_fingerprint", "TURINGPI_PASSWORD")),
+    ("module", "beowulf.slurm.cpu_topology", ("sysfs_root",)),
+    ("module", "beowulf.slurm.munge_key", ("regenerate",)),
+    ("module", "beowulf.slurm.file_set", ("changed_paths",)),
+    ("module", "beowulf.slurm.disk_info", ("wipe",)),
+    ("filter", "beowulf.slurm.slurm_cluster_config", ("config_overrides",)),
+    ("filter", "beowulf.slurm.munge_key_error", ("never contains the key",)),
+    ("filter", "beowulf.slurm.dpkg_installed", ("Status-Abbrev",)),
+    ("filter", "beowulf.slurm.nfs_config_error", ("CIDR",)),
+    ("filter", "beowulf.slurm.turingpi_bmc_password", ("TURINGPI_PASSWORD", "no_log")),
+    ("filter", "beowulf.slurm.slurm_accounting_errors", ("slurm_dbd_storage_host", "never the password")),
+]
+
+
+@pytest.mark.parametrize("kind, name, words", DOCS, ids=[name.split(".")[-1] for _kind, name, _words in DOCS])
+def test_ansible_doc_documents_it(installed, kind, name, words):
+    proc = _doc(installed[1], "-t", kind, name)
     assert proc.returncode == 0, tail(proc.stdout)
-    for option in ("munge_key", "munge_key_rotate", "munge_key_size"):
-        assert option in proc.stdout
-
-
-def test_ansible_doc_documents_the_slurm_role_and_its_plugins(installed):
-    dest = installed[1]
-    role = _doc(dest, "-t", "role", "beowulf.slurm.slurm")
-    assert role.returncode == 0, tail(role.stdout)
-    for option in ("slurm_config_overrides", "slurm_partitions", "slurm_reserve_little_cores"):
-        assert option in role.stdout
-    module = _doc(dest, "beowulf.slurm.cpu_topology")
-    assert module.returncode == 0 and "sysfs_root" in module.stdout, tail(module.stdout)
-    flt = _doc(dest, "-t", "filter", "beowulf.slurm.slurm_cluster_config")
-    assert flt.returncode == 0 and "config_overrides" in flt.stdout, tail(flt.stdout)
-
-
-def test_ansible_doc_documents_the_turingpi_plugins(installed):
-    dest = installed[1]
-    inventory = _doc(dest, "-t", "inventory", "beowulf.slurm.turingpi")
-    assert inventory.returncode == 0, tail(inventory.stdout)
-    for option in ("boards", "cert_fingerprint", "include_powered_off", "controller", "keyed_groups"):
-        assert option in inventory.stdout
-    power = _doc(dest, "beowulf.slurm.turingpi_power")
-    assert power.returncode == 0 and "reset" in power.stdout, tail(power.stdout)
-
-
-def test_ansible_doc_documents_the_module_and_filter(installed):
-    dest = installed[1]
-    module = _doc(dest, "beowulf.slurm.munge_key")
-    assert module.returncode == 0 and "regenerate" in module.stdout, tail(module.stdout)
-    flt = _doc(dest, "-t", "filter", "beowulf.slurm.munge_key_error")
-    assert flt.returncode == 0 and "never contains the key" in flt.stdout, tail(flt.stdout)
-    files = _doc(dest, "beowulf.slurm.file_set")
-    assert files.returncode == 0 and "changed_paths" in files.stdout, tail(files.stdout)
-    dpkg = _doc(dest, "-t", "filter", "beowulf.slurm.dpkg_installed")
-    assert dpkg.returncode == 0 and "Status-Abbrev" in dpkg.stdout, tail(dpkg.stdout)
-
-
-def test_ansible_doc_documents_the_storage_roles_and_plugins(installed):
-    dest = installed[1]
-    for role, options in (("beowulf.slurm.scratch", ("scratch_devices", "scratch_wipe_devices", "scratch_lv_size")),
-                          ("beowulf.slurm.nfs", ("nfs_exports", "nfs_network", "nfs_user_dirs"))):
-        proc = _doc(dest, "-t", "role", role)
-        assert proc.returncode == 0, tail(proc.stdout)
-        for option in options:
-            assert option in proc.stdout, option
-    module = _doc(dest, "beowulf.slurm.disk_info")
-    assert module.returncode == 0 and "wipe" in module.stdout, tail(module.stdout)
-    flt = _doc(dest, "-t", "filter", "beowulf.slurm.nfs_config_error")
-    assert flt.returncode == 0 and "CIDR" in flt.stdout, tail(flt.stdout)
+    text = " ".join(proc.stdout.split())
+    for word in words:
+        assert word in text, "%s: %s" % (name, word)
