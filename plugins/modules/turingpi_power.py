@@ -143,6 +143,9 @@ def main() -> None:
     bad = [slot for slot in params["slots"] if slot not in SLOTS]
     if bad or not params["slots"]:
         module.fail_json(msg="slots must list slot numbers 1 to 4, got %s" % params["slots"])
+    connection = params["connection"]
+    if isinstance(connection, dict) and connection.get("password"):
+        module.no_log_values.add(str(connection["password"]))  # refused below, and never shown
     defaults = {key: value.get("default") for key, value in CONNECTION_SPEC.items()}
     try:
         settings = merge_connection(params, params["connection"], defaults)

@@ -188,6 +188,8 @@ def test_a_host_connection_goes_straight_through_as_power_on_passes_it(make_boar
 
 @pytest.mark.parametrize("connection, beside, message", [
     ({"address": "127.0.0.1", "password": "turing"}, {}, "board tp1: connection.password is not allowed"),
+    ({"address": "127.0.0.1", "password": "s3cret-in-dict"}, {"password": None},
+     "board tp1: connection.password is not allowed"),
     ({"address": "127.0.0.1", "port": 443}, {}, "board tp1: connection has unknown keys: port"),
     ({"address": "127.0.0.1"}, {"address": "127.0.0.2"}, "connection and the option address beside it both set it"),
     ("127.0.0.1", {}, "connection"),
@@ -196,9 +198,11 @@ def test_a_host_connection_goes_straight_through_as_power_on_passes_it(make_boar
 ])
 def test_a_wrong_connection_is_refused_before_any_request(make_board, connection, beside, message):
     emulated = make_board(name="tp1")
-    args = dict(beside, board="tp1", slots=[1], state="on", password="turing", connection=connection)
+    args = dict(dict(password="turing"), board="tp1", slots=[1], state="on", connection=connection, **beside)
+    args = {key: value for key, value in args.items() if value is not None}
     result = run_module(args)
     assert result["failed"] is True
     assert message in result["msg"], result["msg"]
     assert "turing" not in json.dumps(result).replace("turingpi", "")
+    assert "s3cret-in-dict" not in json.dumps(result)
     assert emulated.board.requests == []
