@@ -20,6 +20,8 @@ description:
     Slurm cannot describe 4+2+2 and would otherwise lose CPUs (C(slurmd -C) says 3 x 2 = 6 on
     the RK1's 5.10 kernel).
   - Sets the fact C(beowulf_cpu_topology).
+  - Optionally, in the same run, lists the installed packages (O(installed_packages)) and the
+    services that run (O(services)), so a play learns what it needs of a node in one module run.
 author:
   - beowulf.slurm developers (@beowulf-slurm)
 extends_documentation_fragment:
@@ -47,6 +49,14 @@ options:
         RV(installed_packages), so a play learns a node's topology and packages in one module run.
     type: bool
     default: false
+  services:
+    description:
+      - Also say which of these systemd services are enabled and running (one C(systemctl show)
+        run), returned as RV(running_services), so a play can skip starting a daemon that runs.
+      - A unit name without a suffix is a C(.service).
+    type: list
+    elements: str
+    default: []
 attributes:
   facts:
     description: Sets C(beowulf_cpu_topology).
@@ -71,6 +81,15 @@ RETURN = r"""
 installed_packages:
   description: Names of the fully installed packages (dpkg status C(ii)), sorted.
   returned: when O(installed_packages=true)
+  type: list
+  elements: str
+  sample: [munge, slurmd]
+running_services:
+  description:
+    - The names among O(services) whose unit is enabled and active (C(UnitFileState=enabled),
+      C(ActiveState=active)), in the order given. Disabled, failed, starting or missing units are
+      not listed.
+  returned: when O(services) is not empty
   type: list
   elements: str
   sample: [munge, slurmd]
@@ -149,6 +168,7 @@ from ansible_collections.beowulf.slurm.plugins.module_utils.cpu_topology import 
     read_topology,
     slurm_node_definition,
 )
+from ansible_collections.beowulf.slurm.plugins.module_utils.services import SYSTEMCTL_SHOW, running
 
 
 def main() -> None:
@@ -159,6 +179,7 @@ def main() -> None:
             memory_reserve_percent=dict(type="int", default=5),
             memory_reserve_mb=dict(type="int", default=0),
             installed_packages=dict(type="bool", default=False),
+            services=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -177,6 +198,15 @@ def main() -> None:
         if rc != 0:
             module.fail_json(msg="cannot list the installed packages (%s): %s" % (" ".join(DPKG_QUERY[:2]), err.strip()))
         result["installed_packages"] = installed(out)
+    if module.params["services"]:
+        names = module.params["services"]
+        rc, out, err = module.run_command(SYSTEMCTL_SHOW + names)
+        try:
+            if rc != 0:
+                raise ValueError(err.strip())
+            result["running_services"] = running(out, names)
+        except ValueError as exc:
+            module.fail_json(msg="cannot read the state of the services %s (systemctl show): %s" % (", ".join(names), exc))
     module.exit_json(changed=False, ansible_facts={"beowulf_cpu_topology": facts}, **result)
 
 

@@ -30,9 +30,10 @@ RESULTS = {"runner_on_ok": "ok", "runner_on_skipped": "skipped", "runner_on_fail
 
 
 def run(playbook: str, inventory: str, extravars: dict | None = None, verbosity: int = 0,
-        limit: str | None = None, events: bool = False) -> Result:
+        limit: str | None = None, events: bool = False, environment: dict | None = None) -> Result:
     """Run ``playbook`` (relative to the repository) and return its rc, output and stats (and,
-    with ``events``, every task result with its duration: scripts/bench.py's per-task profile)."""
+    with ``events``, every task result with its duration: scripts/bench.py's per-task profile).
+    ``environment``: more variables for ansible-playbook (e.g. a fact cache)."""
     with tempfile.TemporaryDirectory(prefix="beowulf-runner-") as private:
         env = {
             "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
@@ -41,6 +42,7 @@ def run(playbook: str, inventory: str, extravars: dict | None = None, verbosity:
             "ANSIBLE_FORCE_COLOR": "0",
             # ansible-playbook from the same venv as this interpreter.
             "PATH": "%s:%s" % (os.path.dirname(sys.executable), os.environ.get("PATH", "")),
+            **(environment or {}),
         }
         result = ansible_runner.run(
             private_data_dir=private,

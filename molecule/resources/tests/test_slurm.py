@@ -110,6 +110,38 @@ def test_systemd_restarts_every_slurm_daemon_that_dies(controller, compute):
         assert set(dropins) <= {"slurmctld.service.d", "slurmd.service.d", "slurmdbd.service.d"}, dropins
 
 
+@pytest.mark.converges
+def test_the_next_run_reads_each_node_as_it_is_now(controller, compute, inventory, tmp_path):
+    """site.yml's first play reads which daemons are enabled and running, and each node's topology,
+    once per run: the roles start exactly the daemons stopped or disabled by hand (one change
+    each) and leave the running ones alone; a fact cache holding a stale topology (here: one CPU,
+    1 MiB) changes no node line."""
+    names = sorted(compute)
+    stopped_munge, disabled_slurmd, stopped_slurmd = names[0], names[1 % len(names)], names[-1]
+    slurm_conf = controller.check_output("md5sum /etc/slurm/slurm.conf")
+    cache = tmp_path / "facts"
+    cache.mkdir()
+    stale = {"hostname": "stale", "cpus": 1, "slurm": {"CPUs": 1, "RealMemory": 1}, "slurm_line": "CPUs=1 RealMemory=1"}
+    for name in names:
+        (cache / name).write_text(json.dumps({"beowulf_cpu_topology": dict(stale, hostname=name)}))
+    compute[stopped_munge].check_output("systemctl stop munge")
+    compute[disabled_slurmd].check_output("systemctl disable slurmd")
+    compute[stopped_slurmd].check_output("systemctl stop slurmd")
+    result = playbook.run("site.yml", inventory, environment={
+        "ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)})
+    assert result.rc == 0, result.output[-3000:]
+    for name, host in compute.items():
+        for unit in ("munge", "slurmd"):
+            assert host.service(unit).is_running and host.service(unit).is_enabled, (name, unit)
+    started = {host: count for host, count in result.stats.get("changed", {}).items() if count}
+    expected = {}
+    for name in (stopped_munge, disabled_slurmd, stopped_slurmd):
+        expected[name] = expected.get(name, 0) + 1
+    assert started == expected, result.output[-3000:]
+    assert controller.check_output("md5sum /etc/slurm/slurm.conf") == slurm_conf
+    assert wait_for(lambda: all_idle(controller, compute), 90), node_states(controller)
+
+
 def test_the_node_facts_kept_for_sleeping_nodes_are_json(controller, compute):
     facts = json.loads(controller.file("/etc/slurm/beowulf-node-facts.json").content_string)
     assert set(facts) == set(compute)
