@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
 import stat
 import tempfile
@@ -34,6 +36,20 @@ def atomic_write(module, path: str, data: bytes, mode: int, missing_hint: str = 
 # instead of one per path, which is most of a no-op converge's cost on a slow link or CPU.
 
 FILE_SET_STATES = ("directory", "file", "absent")
+
+# The argument spec of a ``paths`` option (file_set; slurm_conf's other files of a node). Its
+# documentation is the doc fragment beowulf.slurm.file_set_paths.
+PATHS_SPEC = dict(type="list", elements="dict", default=[], options=dict(
+    path=dict(type="path", required=True),
+    state=dict(type="str", choices=list(FILE_SET_STATES)),
+    content=dict(type="str"),
+    line=dict(type="str"),
+    line_match=dict(type="str"),
+    append=dict(type="bool"),
+    owner=dict(type="str", default="root"),
+    group=dict(type="str", default="root"),
+    mode=dict(type="raw"),
+))
 
 
 def parse_mode(value: object, where: str) -> int:
@@ -208,3 +224,59 @@ def apply_entry(entry: dict, uid: int, gid: int) -> None:
                     os.unlink(tmp)
     os.chown(path, uid, gid, follow_symlinks=False)
     os.chmod(path, entry["mode"])
+
+
+def _id(lookup, name: str):
+    """A user or group id from a name, or from digits (an id without a name on this host)."""
+    if name.isdigit():
+        return int(name)
+    try:
+        return lookup(name)[2]
+    except KeyError:
+        return None
+
+
+def apply_paths(module, paths: list) -> dict:
+    """Make every entry of a ``paths`` option (PATHS_SPEC) so, in order, in check mode only say
+    what would change. Returns ``changed_paths``, ``changes`` (per path, what differed) and
+    ``diff`` (a list, one entry per changed path). A bad entry fails the module before anything is
+    written; a failure on the way fails it naming the path and what was changed until then."""
+    try:
+        entries = [check_entry(entry, index) for index, entry in enumerate(paths)]
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    changes, diffs = {}, []
+    for entry in entries:
+        try:
+            entry = resolve_lines(entry)
+        except (OSError, UnicodeDecodeError) as exc:
+            module.fail_json(msg="%s: %s" % (entry["path"], exc), changed_paths=list(changes), changes=changes)
+        if entry is None:  # only lines to remove, from a file that is not there
+            continue
+        uid, gid = _id(pwd.getpwnam, entry["owner"]), _id(grp.getgrnam, entry["group"])
+        if not module.check_mode:
+            missing = [what for what, value in (("user", uid), ("group", gid)) if value is None]
+            if missing:
+                module.fail_json(msg="%s: no %s named %s on this host" % (
+                    entry["path"], missing[0], entry["owner"] if missing[0] == "user" else entry["group"]),
+                    changed_paths=list(changes), changes=changes)
+        found = differences(entry, uid, gid)
+        if not found:
+            continue
+        changes[entry["path"]] = found
+        if entry["state"] == "file" and ("content" in found or "create" in found):
+            before = ""
+            if "content" in found:
+                with open(entry["path"], encoding="utf-8", errors="replace") as handle:
+                    before = handle.read()
+            diffs.append({"before_header": entry["path"], "after_header": entry["path"],
+                          "before": before, "after": entry["content"]})
+        else:
+            diffs.append({"before_header": entry["path"], "after_header": entry["path"],
+                          "before": "", "after": "%s: %s\n" % (entry["path"], ", ".join(found))})
+        if not module.check_mode:
+            try:
+                apply_entry(entry, uid, gid)
+            except OSError as exc:
+                module.fail_json(msg="%s: %s" % (entry["path"], exc), changed_paths=list(changes), changes=changes)
+    return {"changed_paths": list(changes), "changes": changes, "diff": diffs}

@@ -603,7 +603,7 @@ def test_day_two_a_node_down_at_the_start_stops_the_run_and_the_rest_converge_wi
 
 
 # The task right after slurm.conf is written on every host (roles/slurm/tasks/configure.yml).
-CUT_AT = "TASK [beowulf.slurm.slurm : Directories, cgroup.conf, the restart drop-ins and the saved node topologies]"
+CUT_AT = "TASK [beowulf.slurm.slurm : Restart slurmd for the controller's change (configless nodes)]"
 
 
 def test_day_two_a_node_that_drops_out_mid_converge_leaves_the_rest_consistent_and_the_next_run_heals(clone):

@@ -62,9 +62,11 @@ DOCS = [
     ("inventory", "beowulf.slurm.turingpi",
      ("boards", "cert_fingerprint", "include_powered_off", "controller", "keyed_groups", "turingpi_bmc_connection")),
     ("module", "beowulf.slurm.turingpi_power", ("reset", "connection", "cert_fingerprint", "TURINGPI_PASSWORD")),
-    ("module", "beowulf.slurm.cpu_topology", ("sysfs_root",)),
+    ("module", "beowulf.slurm.cpu_topology", ("sysfs_root", "running_services")),
     ("module", "beowulf.slurm.munge_key", ("regenerate",)),
-    ("module", "beowulf.slurm.file_set", ("changed_paths",)),
+    ("module", "beowulf.slurm.file_set", ("changed_paths", "line_match")),
+    # The paths option comes from the doc fragment beowulf.slurm.file_set_paths.
+    ("module", "beowulf.slurm.slurm_conf", ("reconfigure", "line_match", "changed_paths")),
     ("module", "beowulf.slurm.disk_info", ("wipe",)),
     ("filter", "beowulf.slurm.slurm_cluster_config", ("config_overrides",)),
     ("filter", "beowulf.slurm.munge_key_error", ("never contains the key",)),

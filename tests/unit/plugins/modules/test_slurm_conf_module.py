@@ -95,3 +95,44 @@ def test_check_mode_writes_no_pending_plan(run_module, tmp_path):
     path = tmp_path / "slurm.conf"
     run_module(slurm_conf, path=str(path), content=OLD, version="22.05", _ansible_check_mode=True)
     assert not (tmp_path / "slurm.conf.beowulf-pending").exists() and not path.exists()
+
+
+def _node_paths(tmp_path, cgroup: str = "CgroupPlugin=autodetect\n") -> list:
+    return [{"path": str(tmp_path / "log"), "state": "directory", "mode": "0755", "owner": "root", "group": "root"},
+            {"path": str(tmp_path / "cgroup.conf"), "content": cgroup, "mode": "0644", "owner": "root", "group": "root"}]
+
+
+def test_the_other_files_are_written_in_the_same_run_outside_the_plan(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    path.write_text(OLD)
+    os.chmod(path, 0o644)
+    first = run_module(slurm_conf, path=str(path), content=OLD, version="24.11.5", paths=_node_paths(tmp_path))
+    assert first["changed"] is True and first["restart"] == [] and first["reconfigure"] is False
+    assert first["changed_paths"] == [str(tmp_path / "log"), str(tmp_path / "cgroup.conf")]
+    assert (tmp_path / "log").is_dir() and (tmp_path / "cgroup.conf").read_text() == "CgroupPlugin=autodetect\n"
+    again = run_module(slurm_conf, path=str(path), content=OLD, version="24.11.5", paths=_node_paths(tmp_path))
+    assert again["changed"] is False and again["changed_paths"] == [] and again["changes"] == {}
+
+
+def test_without_content_slurm_conf_is_left_alone_and_nothing_planned(run_module, tmp_path):
+    """A configless node: only its other files; no plan, no pending file to forget."""
+    result = run_module(slurm_conf, version="24.11.5", path=str(tmp_path / "slurm.conf"), paths=_node_paths(tmp_path))
+    assert result["changed"] is True and result["restart"] == [] and "pending" not in result
+    assert not (tmp_path / "slurm.conf").exists() and not (tmp_path / "slurm.conf.beowulf-pending").exists()
+    assert result["changed_paths"] == [str(tmp_path / "log"), str(tmp_path / "cgroup.conf")]
+
+
+def test_a_bad_entry_is_refused_before_slurm_conf_is_written(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    bad = _node_paths(tmp_path) + [{"path": str(tmp_path / "x"), "content": "x", "mode": 644}]
+    result = run_module(slurm_conf, path=str(path), content=OLD, version="24.11.5", paths=bad)
+    assert result["failed"] is True and result["msg"].startswith("paths[2].mode must be an octal string")
+    assert not path.exists() and not (tmp_path / "log").exists()
+
+
+def test_the_diff_holds_slurm_conf_and_each_changed_path(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    result = run_module(slurm_conf, path=str(path), content=OLD, version="24.11.5", paths=_node_paths(tmp_path),
+                        _ansible_diff=True)
+    headers = [entry["after_header"] for entry in result["diff"]]
+    assert headers == [str(path), str(tmp_path / "log"), str(tmp_path / "cgroup.conf")]
