@@ -226,6 +226,25 @@ def apply_entry(entry: dict, uid: int, gid: int) -> None:
     os.chmod(path, entry["mode"])
 
 
+def paths_module(argument_spec: dict, **kwargs):
+    """An AnsibleModule for a module with a ``paths`` option whose argument errors are all said.
+    ansible-core fails with the first one only, and for a list of dicts given a string or a list of
+    strings that is "dictionary requested, could not parse JSON or key=value", which does not name
+    the option (the error after it does: "value of 'paths' must be of type dict ...")."""
+    from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
+
+    class _Module(AnsibleModule):
+        def fail_json(self, msg, **kw):  # pylint: disable=arguments-differ
+            result = getattr(self, "validation_result", None)
+            if result is not None and len(result.error_messages) > 1 and msg == result.errors.msg:
+                said = list(dict.fromkeys(result.error_messages))
+                # the bare message is repeated inside the one that names the option: that one only
+                msg = "; ".join(text for text in said if not any(text != other and text in other for other in said))
+            super().fail_json(msg=msg, **kw)
+
+    return _Module(argument_spec=argument_spec, **kwargs)
+
+
 def _id(lookup, name: str):
     """A user or group id from a name, or from digits (an id without a name on this host)."""
     if name.isdigit():

@@ -72,12 +72,11 @@ changes:
   sample: {"/etc/slurm/cgroup.conf": [content]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.beowulf.slurm.plugins.module_utils.files import PATHS_SPEC, apply_paths
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import PATHS_SPEC, apply_paths, paths_module
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=dict(paths=PATHS_SPEC), supports_check_mode=True)
+    module = paths_module(dict(paths=PATHS_SPEC), supports_check_mode=True)
     result = apply_paths(module, module.params["paths"])
     diffs = result.pop("diff")
     if module._diff:  # pylint: disable=protected-access

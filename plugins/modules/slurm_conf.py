@@ -130,11 +130,16 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.beowulf.slurm.plugins.module_utils.files import PATHS_SPEC, apply_paths, atomic_write, check_entry
+from ansible_collections.beowulf.slurm.plugins.module_utils.files import PATHS_SPEC, apply_paths, atomic_write, check_entry, paths_module
 from ansible_collections.beowulf.slurm.plugins.module_utils.slurm_rollout import (
     merge, plan, read_pending, version_tuple)
 
 SLURM_HINT = "is Slurm installed?"
+
+
+def no_plan() -> dict:
+    """What an unchanged (or unmanaged) slurm.conf needs: nothing."""
+    return {"changed_keys": [], "restart": [], "reconfigure": False, "reasons": []}
 
 
 def _read(module: AnsibleModule, path: str) -> str | None:
@@ -149,8 +154,8 @@ def _read(module: AnsibleModule, path: str) -> str | None:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = paths_module(
+        dict(
             path=dict(type="path", default="/etc/slurm/slurm.conf"),
             content=dict(type="str"),
             version=dict(type="str", required=True),
@@ -169,7 +174,7 @@ def main() -> None:
             check_entry(entry, index)
         except ValueError as exc:
             module.fail_json(msg=str(exc))
-    result = {"changed_keys": [], "restart": [], "reconfigure": False, "reasons": []}
+    result = no_plan()
     changed, diffs = False, []
     if module.params["content"] is not None:
         changed, diff, result = _write_slurm_conf(module)
@@ -188,8 +193,7 @@ def _write_slurm_conf(module: AnsibleModule) -> tuple:
     old = _read(module, path)
     pending = read_pending(_read(module, pending_path))
     changed = old != content
-    result = plan(old, content, module.params["version"]) if changed else {
-        "changed_keys": [], "restart": [], "reconfigure": False, "reasons": []}
+    result = plan(old, content, module.params["version"]) if changed else no_plan()
     result = merge(pending, result)
     if (result["restart"] or result["reconfigure"]) and not module.check_mode:
         atomic_write(module, pending_path, (json.dumps(result, indent=2) + "\n").encode(), 0o644, SLURM_HINT)

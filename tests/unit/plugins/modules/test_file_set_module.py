@@ -100,3 +100,10 @@ def test_append_false_changes_a_line_that_is_there_and_leaves_other_files_alone(
     assert other.read_text() == "mine"
     assert run_module(file_set, paths=[dict(entry, path=str(tmp_path / "none"))])["changed"] is False
     assert not (tmp_path / "none").exists()
+
+
+def test_paths_of_a_wrong_type_is_refused_by_name(run_module, tmp_path):
+    for paths in (str(tmp_path / "log"), [str(tmp_path / "log")]):
+        result = run_module(file_set, paths=paths)
+        assert result["failed"] is True and "'paths'" in result["msg"], result["msg"]
+    assert not (tmp_path / "log").exists()

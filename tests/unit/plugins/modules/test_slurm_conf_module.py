@@ -136,3 +136,10 @@ def test_the_diff_holds_slurm_conf_and_each_changed_path(run_module, tmp_path):
                         _ansible_diff=True)
     headers = [entry["after_header"] for entry in result["diff"]]
     assert headers == [str(path), str(tmp_path / "log"), str(tmp_path / "cgroup.conf")]
+
+
+def test_paths_of_a_wrong_type_is_refused_by_name_before_anything_is_written(run_module, tmp_path):
+    path = tmp_path / "slurm.conf"
+    result = run_module(slurm_conf, path=str(path), content=OLD, version="24.11.5", paths="/var/log/slurm")
+    assert result["failed"] is True and "paths" in result["msg"]
+    assert not path.exists()
